@@ -1,0 +1,204 @@
+"""The ``assistant`` command line: index, sources, ask, remove, serve.
+
+Exit codes: 0 success; 1 finished but some files were skipped; 2 error (one line, no
+traceback; ``--debug`` shows it); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from .errors import AssistantError
+
+EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Ask questions about news articles; every claim cites its outlet.",
+    )
+    parser.add_argument("--index-dir", type=Path, help="index folder (env ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--embedding-model", help="sentence-transformers model name or folder")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="(re)index sources incrementally")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: sources)")
+    index.add_argument("--rebuild", action="store_true", help="start from scratch")
+    index.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    sources = sub.add_parser("sources", help="list indexed articles by outlet")
+    sources.add_argument("--json", action="store_true")
+
+    remove = sub.add_parser("remove", help="remove articles by article id or origin")
+    remove.add_argument("keys", nargs="+")
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--outlet", action="append", dest="outlets", help="only this outlet")
+    ask.add_argument("--since", help="only articles published on or after (YYYY-MM-DD)")
+    ask.add_argument("--until", help="only articles published on or before (YYYY-MM-DD)")
+    ask.add_argument("--llm", help="answerer: extractive, ollama:M, openai:M, llamacpp:PATH")
+    ask.add_argument("-k", type=int, help="passages to retrieve")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+
+    serve = sub.add_parser("serve", help="start the browser chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", help="user:password (required off localhost)")
+    serve.add_argument("--llm", help="answerer, as for ask")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``assistant`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except AssistantError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `assistant sources | head`: the reader left, not an error
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # the last line of defence: one readable line, no traceback
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
+        print("hint: run again with --debug for the traceback", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args) -> int:
+    from .core import Assistant
+    from .settings import load_settings
+
+    llm = getattr(args, "llm", None)
+    settings = load_settings(index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm)
+    assistant = Assistant(settings)
+    handler = {
+        "index": _index,
+        "sources": _sources,
+        "remove": _remove,
+        "ask": _ask,
+        "serve": _serve,
+    }[args.command]
+    return handler(assistant, args)
+
+
+def progress_bar(description: str):
+    """A tqdm-backed progress callback ``(done, total)`` writing to stderr."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr,
+                                      disable=total == 0)  # fmt: skip
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _index(assistant, args) -> int:
+    report = assistant.index(args.paths or None, rebuild=args.rebuild,
+                             progress=progress_bar("embedding"))  # fmt: skip
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print_report(report)
+    return EXIT_OK if report.ok else EXIT_SKIPPED
+
+
+def print_report(report) -> None:
+    """Human-readable summary of an indexing run, with a reason per skipped file."""
+    print(report.summary())
+    for note in report.notes:
+        print(f"  note: {note}")
+    for skipped in report.skipped:
+        print(f"  skipped {skipped}")
+
+
+def _sources(assistant, args) -> int:
+    grouped = assistant.sources()
+    if args.json:
+        print(json.dumps(grouped, indent=2))
+        return EXIT_OK
+    if not grouped:
+        print("The index is empty. Build it with: assistant index")
+        return EXIT_OK
+    total = sum(len(items) for items in grouped.values())
+    print(f"{total} articles from {len(grouped)} outlets")
+    for outlet, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0].lower())):
+        print(f"\n{outlet} ({len(items)})")
+        for item in items:
+            date = (item["published"] or "")[:10] or "undated"
+            print(f"  {date}  {item['title'] or '(untitled)'}  [{item['article_id']}]")
+    return EXIT_OK
+
+
+def _remove(assistant, args) -> int:
+    removed = assistant.remove_sources(args.keys)
+    for origin in removed:
+        print(f"removed {origin}")
+    if not removed:
+        print("nothing matched", file=sys.stderr)
+        return EXIT_SKIPPED
+    return EXIT_OK
+
+
+def _ask(assistant, args) -> int:
+    assistant.ensure_index(progress=progress_bar("building the index"))
+    result = assistant.answer(args.question, outlets=args.outlets, since=args.since,
+                              until=args.until, k=args.k)  # fmt: skip
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return EXIT_OK
+    print(format_answer(result))
+    return EXIT_OK
+
+
+def format_answer(result) -> str:
+    """The answer text, then a numbered list of sources with their quotes."""
+    lines = [result.text]
+    if result.notice:
+        lines.insert(0, f"({result.notice})\n")
+    if result.citations:
+        lines.append("\nSources:")
+        for citation in result.citations:
+            date = (citation.published or "")[:10] or "undated"
+            lines.append(f"[{citation.number}] {citation.outlet} — {citation.title} ({date})")
+            if citation.url:
+                lines.append(f"    {citation.url}")
+            quote = textwrap.shorten(citation.quote, width=300, placeholder=" …")
+            lines.append(textwrap.indent(textwrap.fill(f"“{quote}”", width=96), "    "))
+    unsupported = [s.text for s in result.sentences if not s.supported]
+    if unsupported:
+        lines.append("\nNot supported by the cited passages:")
+        lines.extend(f"  - {text}" for text in unsupported)
+    return "\n".join(lines)
+
+
+def _serve(assistant, args) -> int:
+    from ui.app import serve
+
+    return serve(assistant, host=args.host, port=args.port, auth=args.auth)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

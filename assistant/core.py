@@ -1,0 +1,197 @@
+"""The public Python API: :class:`Assistant` and the module-level :func:`answer`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+from .chain import build_chain
+from .errors import InputError
+from .extractive import ExtractiveAnswerer
+from .models import Answer
+from .retrieval import HybridRetriever
+from .settings import Settings, load_settings
+from .store import IndexReport, IndexStore, Progress, open_chroma
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question without control characters; empty or over-long ones are InputErrors."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    if not text:
+        raise InputError("the question is empty", hint="type a question about the articles")
+    if len(text) > max_chars:
+        raise InputError(
+            f"the question is {len(text):,} characters long; the limit is {max_chars:,}",
+            hint="shorten it, or raise ASSISTANT_MAX_QUESTION_CHARS",
+        )
+    return text
+
+
+class Assistant:
+    """News question answering over a local index; every claim cites its outlet.
+
+    Parts may be passed in (``embeddings``, ``client``, ``answerer``); otherwise they are
+    built lazily from ``settings`` on first use.
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, embeddings=None, client=None, answerer=None,
+        **overrides,
+    ):  # fmt: skip
+        self.settings = settings or load_settings(**overrides)
+        if settings is not None and overrides:
+            self.settings = settings.model_copy(update=overrides)
+        self._embeddings = embeddings
+        self._client = client
+        self._answerer = answerer
+        self._store: IndexStore | None = None
+        self._lock = threading.RLock()
+
+    # ----- parts, built lazily ---------------------------------------------------------------
+
+    @property
+    def embeddings(self):
+        """The embedder (loaded on first use)."""
+        if self._embeddings is None:
+            from .embeddings import make_embeddings
+
+            self._embeddings = make_embeddings(self.settings)
+        return self._embeddings
+
+    @property
+    def store(self) -> IndexStore:
+        """The index store on ``settings.index_dir``."""
+        with self._lock:
+            if self._store is None:
+                client = self._client or open_chroma(self.settings.index_dir)
+                self._store = IndexStore(
+                    self.settings.index_dir,
+                    client,
+                    self.embeddings,
+                    chunk_tokens=self.settings.chunk_tokens,
+                    overlap_tokens=self.settings.chunk_overlap_tokens,
+                )
+            return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The hybrid, outlet-aware retriever over the index."""
+        return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k)
+
+    @property
+    def answerer(self):
+        """The answerer the settings name (extractive unless an LLM is configured)."""
+        if self._answerer is None:
+            self._answerer = ExtractiveAnswerer(self.embeddings)
+        return self._answerer
+
+    def chain(self, answerer=None):
+        """The retrieval chain (see :func:`assistant.chain.build_chain`)."""
+        return build_chain(self.retriever, answerer or self.answerer, k=self.settings.top_k)
+
+    # ----- indexing --------------------------------------------------------------------------
+
+    def index(
+        self, paths: Iterable[Path] | None = None, rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> IndexReport:  # fmt: skip
+        """Sync the index with ``paths`` (default: the configured sources), removing deleted."""
+        paths = list(paths) if paths else list(self.settings.sources)
+        if rebuild:
+            return self.store.rebuild(paths, progress=progress)
+        self.store.check_embedder()
+        return self.store.sync(paths, remove_missing=True, progress=progress)
+
+    def add_sources(self, paths: Iterable[Path], progress: Progress | None = None) -> IndexReport:
+        """Add or update the articles in ``paths``; other indexed articles are kept."""
+        self.store.check_embedder()
+        return self.store.sync(list(paths), remove_missing=False, progress=progress)
+
+    def remove_sources(self, keys: Iterable[str]) -> list[str]:
+        """Remove indexed articles by article id or origin; returns what was removed."""
+        return self.store.remove(keys)
+
+    def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
+        """Build the index from the configured sources when there is none yet."""
+        if self.store.is_empty():
+            return self.index(progress=progress)
+        return None
+
+    # ----- reading ---------------------------------------------------------------------------
+
+    def outlets(self) -> dict[str, int]:
+        """Indexed outlets and how many articles each has, most first."""
+        counts: dict[str, int] = {}
+        for row in self.store.articles():
+            counts[row.outlet] = counts.get(row.outlet, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0].lower())))
+
+    def sources(self) -> dict[str, list[dict]]:
+        """Indexed articles grouped by outlet."""
+        grouped: dict[str, list[dict]] = {}
+        for row in sorted(self.store.articles(), key=lambda r: (r.outlet.lower(), r.title or "")):
+            grouped.setdefault(row.outlet, []).append(
+                {
+                    "article_id": row.article_id,
+                    "title": row.title,
+                    "published": row.published,
+                    "author": row.author,
+                    "url": row.url,
+                    "origin": row.origin,
+                    "chunks": row.n_chunks,
+                }
+            )
+        return grouped
+
+    def retrieve(
+        self, question: str, k: int = 10, outlets: list[str] | None = None, since=None, until=None
+    ) -> list[Document]:
+        """The k passages most relevant to ``question`` (chunk text, index metadata)."""
+        question = clean_question(question, self.settings.max_question_chars)
+        self.store.check_embedder()
+        return self.retriever.invoke(question, k=k, outlets=outlets, since=since, until=until)
+
+    def answer(
+        self, question: str, outlets: list[str] | None = None, history=None, since=None,
+        until=None, k: int | None = None,
+    ) -> Answer:  # fmt: skip
+        """Answer ``question`` from the indexed articles, citing each outlet's passages."""
+        question = clean_question(question, self.settings.max_question_chars)
+        self.store.check_embedder()
+        inputs = {"question": question, "history": history, "outlets": outlets,
+                  "since": since, "until": until, "k": k}  # fmt: skip
+        return self.chain().invoke(inputs)
+
+    def stream(
+        self, question: str, outlets: list[str] | None = None, history=None, since=None,
+        until=None, k: int | None = None,
+    ) -> Iterator[str | Answer]:  # fmt: skip
+        """Yield the answer text piece by piece, then the final :class:`Answer`."""
+        result = self.answer(question, outlets=outlets, history=history, since=since,
+                             until=until, k=k)  # fmt: skip
+        for block in result.text.split("\n\n"):
+            yield block + "\n\n"
+        yield result
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    """The process-wide assistant built from the default settings."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+        return _default
+
+
+def answer(question: str, outlets: list[str] | None = None, history=None) -> Answer:
+    """Answer ``question`` with the default settings and index."""
+    return default_assistant().answer(question, outlets=outlets, history=history)

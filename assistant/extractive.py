@@ -1,0 +1,246 @@
+"""The default answerer: verbatim quotes of the most relevant sentences, grouped by outlet.
+
+No language model is involved, so nothing can be misquoted or misattributed: every sentence
+of the answer is a quotation, each with its citation, introduced by the outlet that wrote it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.documents import Document
+
+from .chunking import split_sentences
+from .lexical import tokenize
+from .models import Answer, AnswerSentence, Citation
+from .outlets import outlet_aliases
+
+# Words that ask about reporting rather than name the subject.
+QUESTION_NOISE = set(
+    tokenize(
+        "report reports reported reporting say says said tell tells told article articles "
+        "outlet outlets news story stories write writes wrote according describe describes "
+        "mention mentions claim claims compare what which who whom"
+    )
+)
+
+
+@dataclass
+class ExtractiveConfig:
+    """Thresholds of the extractive answerer (calibrated in ``benchmarks/retrieval.py``)."""
+
+    refuse_below: float = 0.30  # best passage cosine under which the articles do not cover it
+    min_term_overlap: float = 0.34  # ...unless this share of the question's terms is matched
+    outlet_margin: float = 0.15  # outlets whose best passage is this close to the best are cited
+    max_sentences: int = 6
+    per_outlet: int = 2
+    rerank_candidates: int = 12
+
+
+@dataclass
+class _Candidate:
+    document: Document
+    rank: int
+    start: int  # offset in the chunk text
+    end: int
+    text: str
+    lexical: float = 0.0
+    score: float = 0.0
+
+    @property
+    def outlet(self) -> str:
+        return self.document.metadata.get("outlet", "")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        meta = self.document.metadata
+        return meta.get("article_id", ""), int(meta.get("start", 0)) + self.start
+
+
+def question_terms(question: str, outlets: list[str]) -> set[str]:
+    """Content terms of the question, without outlet names and "what does X report" words."""
+    outlet_terms = {term for outlet in outlets for alias in outlet_aliases(outlet)
+                    for term in tokenize(alias)}  # fmt: skip
+    return set(tokenize(question)) - QUESTION_NOISE - outlet_terms
+
+
+class ExtractiveAnswerer:
+    """Builds an :class:`Answer` from retrieved passages by quoting their best sentences."""
+
+    name = "extractive"
+
+    def __init__(self, embeddings=None, config: ExtractiveConfig | None = None):
+        self.embeddings = embeddings
+        self.config = config or ExtractiveConfig()
+
+    def answer(self, question: str, documents: list[Document]) -> Answer:
+        """Quote the passages' best sentences, each outlet in turn, or refuse."""
+        if not documents:
+            return Answer.refusal(question)
+        terms = question_terms(question, sorted({d.metadata.get("outlet", "") for d in documents}))
+        candidates = self._candidates(documents, terms)
+        if not self._covered(documents, candidates, terms):
+            return Answer.refusal(question)
+        self._rerank(question, candidates)
+        chosen = self._select(candidates, documents)
+        if not chosen:
+            return Answer.refusal(question)
+        return compose(question, chosen)
+
+    # ----- scoring -------------------------------------------------------------------------
+
+    def _candidates(self, documents: list[Document], terms: set[str]) -> list[_Candidate]:
+        candidates: list[_Candidate] = []
+        seen: set[tuple[str, int]] = set()
+        for rank, document in enumerate(documents):
+            text = document.page_content
+            for span in split_sentences(text):
+                sentence = span.of(text)
+                if len(sentence) < 25 or sentence.endswith(":"):
+                    continue
+                candidate = _Candidate(document, rank, span.start, span.end, sentence)
+                if candidate.key in seen:
+                    continue
+                seen.add(candidate.key)
+                candidates.append(candidate)
+        weights = self._idf(candidates)
+        total = sum(weights.get(term, 1.0) for term in terms) or 1.0
+        for candidate in candidates:
+            words = set(tokenize(candidate.text))
+            matched = sum(weights.get(term, 1.0) for term in terms & words)
+            candidate.lexical = matched / total
+            similarity = float(candidate.document.metadata.get("similarity", 0.0))
+            candidate.score = 0.6 * candidate.lexical + 0.4 * similarity - 0.01 * candidate.rank
+        return candidates
+
+    @staticmethod
+    def _idf(candidates: list[_Candidate]) -> dict[str, float]:
+        counts: dict[str, int] = {}
+        for candidate in candidates:
+            for term in set(tokenize(candidate.text)):
+                counts[term] = counts.get(term, 0) + 1
+        n = max(len(candidates), 1)
+        return {term: math.log(1 + n / count) for term, count in counts.items()}
+
+    def _covered(self, documents, candidates, terms) -> bool:
+        best_similarity = max(float(d.metadata.get("similarity", 0.0)) for d in documents)
+        if best_similarity >= self.config.refuse_below:
+            return True
+        best_overlap = max((c.lexical for c in candidates), default=0.0)
+        return bool(terms) and best_overlap >= self.config.min_term_overlap
+
+    def _rerank(self, question: str, candidates: list[_Candidate]) -> None:
+        """Blend in sentence-level embedding similarity for the strongest candidates."""
+        if self.embeddings is None or not candidates:
+            return
+        top = sorted(candidates, key=lambda c: -c.score)[: self.config.rerank_candidates]
+        vectors = np.asarray(self.embeddings.embed_documents([question] + [c.text for c in top]))
+        similarities = vectors[1:] @ vectors[0]
+        for candidate, similarity in zip(top, similarities):
+            candidate.score = 0.5 * candidate.score + 0.5 * float(similarity)
+
+    def _select(self, candidates: list[_Candidate], documents: list[Document]) -> list[_Candidate]:
+        config = self.config
+        best_by_outlet: dict[str, float] = {}
+        for document in documents:
+            outlet = document.metadata.get("outlet", "")
+            similarity = float(document.metadata.get("similarity", 0.0))
+            best_by_outlet[outlet] = max(best_by_outlet.get(outlet, -1.0), similarity)
+        top_similarity = max(best_by_outlet.values())
+        covering = [o for o, s in best_by_outlet.items() if s >= top_similarity - config.outlet_margin]
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        if not ranked:
+            return []
+        floor = 0.5 * ranked[0].score
+        per_outlet = config.per_outlet if len(covering) <= 2 else 1
+        chosen: list[_Candidate] = []
+        for outlet in covering:
+            mine = [c for c in ranked if c.outlet == outlet and c.score >= floor][:per_outlet]
+            if not mine:
+                mine = [c for c in ranked if c.outlet == outlet][:1]
+            chosen.extend(mine)
+        chosen = _drop_near_duplicates(chosen)[: config.max_sentences]
+        order = {outlet: index for index, outlet in enumerate(_outlet_order(chosen))}
+        return sorted(chosen, key=lambda c: (order[c.outlet], c.key))
+
+
+def _outlet_order(chosen: list[_Candidate]) -> list[str]:
+    best: dict[str, float] = {}
+    for candidate in chosen:
+        best[candidate.outlet] = max(best.get(candidate.outlet, -1e9), candidate.score)
+    return sorted(best, key=lambda outlet: -best[outlet])
+
+
+def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:
+    kept: list[_Candidate] = []
+    for candidate in chosen:
+        words = set(tokenize(candidate.text))
+        if any(_jaccard(words, set(tokenize(other.text))) > 0.8 for other in kept):
+            continue
+        kept.append(candidate)
+    return kept
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(len(a | b), 1)
+
+
+def citation_for(number: int, document: Document, start: int, end: int) -> Citation:
+    """Citation ``number`` quoting ``[start, end)`` of a retrieved chunk."""
+    meta = document.metadata
+    chunk_start = int(meta.get("start", 0))
+    return Citation(
+        number=number,
+        outlet=meta.get("outlet", ""),
+        title=meta.get("title", ""),
+        published=meta.get("published"),
+        url=meta.get("url"),
+        article_id=meta.get("article_id", ""),
+        chunk_id=meta.get("chunk_id", ""),
+        quote=document.page_content[start:end],
+        start=chunk_start + start,
+        end=chunk_start + end,
+        passage=document.page_content,
+        passage_start=chunk_start,
+    )
+
+
+def compose(question: str, chosen: list[_Candidate]) -> Answer:
+    """Write the answer: per outlet, "<Outlet> reports: “quote” [n] “quote” [m]"."""
+    citations: list[Citation] = []
+    sentences: list[AnswerSentence] = []
+    blocks: list[str] = []
+    current_outlet, parts = None, []
+    for number, candidate in enumerate(chosen, start=1):
+        citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
+        quote = f"“{candidate.text}” [{number}]"
+        if candidate.outlet != current_outlet:
+            if parts:
+                blocks.append(" ".join(parts))
+            current_outlet, parts = candidate.outlet, []
+            quote = f"{_attribution(candidate.outlet, len(blocks))} {quote}"
+        parts.append(quote)
+        sentences.append(AnswerSentence(text=quote, citations=[number], supported=True))
+    if parts:
+        blocks.append(" ".join(parts))
+    outlets = list(dict.fromkeys(c.outlet for c in citations))
+    return Answer(
+        question=question,
+        text="\n\n".join(blocks),
+        citations=citations,
+        outlets=outlets,
+        sentences=sentences,
+        answerer="extractive",
+    )
+
+
+def _attribution(outlet: str, index: int) -> str:
+    return f"{outlet} reports:" if index == 0 else f"{outlet} writes:"
+
+
+def strip_markers(text: str) -> str:
+    """The answer text without its ``[n]`` markers."""
+    return re.sub(r"\s*\[\d+\]", "", text)

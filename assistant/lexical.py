@@ -1,0 +1,134 @@
+"""BM25 lexical index over the chunks, persisted beside Chroma and kept in step with it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+STOPWORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have he her his how i
+    if in into is it its me my no not of on or our she so than that the their them then there
+    these they this those to was we were what when where which who whom why will with would
+    you your about after also any both can could each more most other over said says such
+    some only own same should up very just while during before between under again""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    try:
+        import Stemmer
+    except ImportError:
+        return None
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word tokens without English stop words."""
+    words = [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
+    stemmer = _stemmer()
+    return stemmer.stemWords(words) if stemmer else words
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over chunk texts, with per-chunk outlet and date arrays for filtering."""
+
+    ids: list[str]
+    outlets: list[str]
+    published_ts: np.ndarray
+    version: str
+    _bm25: object
+
+    @classmethod
+    def build(cls, ids, texts, outlets, published_ts, version: str) -> LexicalIndex:
+        """Index ``texts`` (one per chunk id)."""
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        tokens = [tokenize(text) or ["\x00empty"] for text in texts]
+        if tokens:
+            bm25.index(tokens, show_progress=False)
+        dates = np.asarray([ts if ts is not None else -1 for ts in published_ts], dtype=np.int64)
+        return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None)
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        outlets: set[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Top ``k`` ``(chunk_id, score)`` pairs, best first, within the filters."""
+        terms = [term for term in tokenize(query) if term in self._vocab()]
+        if not terms or self._bm25 is None:
+            return []
+        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        mask = self._mask(outlets, since_ts, until_ts)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        count = min(k, int((scores > 0).sum()))
+        if count == 0:
+            return []
+        top = np.argpartition(-scores, count - 1)[:count]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top]
+
+    def _vocab(self) -> dict:
+        return getattr(self._bm25, "vocab_dict", {}) or {}
+
+    def _mask(self, outlets, since_ts, until_ts) -> np.ndarray | None:
+        if outlets is None and since_ts is None and until_ts is None:
+            return None
+        mask = np.ones(len(self.ids), dtype=bool)
+        if outlets is not None:
+            mask &= np.fromiter((o in outlets for o in self.outlets), bool, len(self.ids))
+        if since_ts is not None:
+            mask &= self.published_ts >= since_ts
+        if until_ts is not None:
+            mask &= (self.published_ts <= until_ts) & (self.published_ts >= 0)
+        return mask
+
+    def save(self, root: Path, name: str) -> Path:
+        """Write atomically to ``root/<name>-v<version>``, then drop older versions."""
+        root.mkdir(parents=True, exist_ok=True)
+        final = root / f"{name}-v{self.version}"
+        staging = root / f".{final.name}.tmp{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        if self._bm25 is not None:
+            self._bm25.save(str(staging / "bm25"))
+        meta = {"ids": self.ids, "outlets": self.outlets, "version": self.version}
+        (staging / "meta.json").write_text(json.dumps(meta))
+        np.save(staging / "published_ts.npy", self.published_ts)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(staging, final)
+        for old in root.glob(f"{name}-v*"):
+            if old != final:
+                shutil.rmtree(old, ignore_errors=True)
+        return final
+
+    @classmethod
+    def load(cls, root: Path, name: str, version: str) -> LexicalIndex | None:
+        """The saved index of exactly ``version``, or None when absent or unreadable."""
+        folder = root / f"{name}-v{version}"
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            dates = np.load(folder / "published_ts.npy")
+            bm25 = None
+            if (folder / "bm25").exists():
+                import bm25s
+
+                bm25 = bm25s.BM25.load(str(folder / "bm25"))
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(meta["ids"], meta["outlets"], dates, version, bm25)

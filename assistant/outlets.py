@@ -1,0 +1,75 @@
+"""Matching outlet names as people write them against the outlets in the index."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .errors import InputError
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_TLDS = {"com", "org", "net", "ua", "ru", "uk", "co", "io", "news", "info", "de", "fr", "it"}
+
+
+def normalise_outlet(name: str) -> str:
+    """Case, punctuation and a leading "The" do not matter: "The Verge" ~ "the-verge" ~ "verge"."""
+    words = _NON_WORD.sub(" ", name.lower()).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def outlet_aliases(name: str) -> set[str]:
+    """Forms under which a question may name the outlet ("fakty.com.ua" -> "fakty")."""
+    base = normalise_outlet(name)
+    aliases = {base, base.replace(" ", "")}
+    words = base.split()
+    if "." in name and len(words) > 1:
+        stem = [w for w in words if w not in _TLDS and w != "www"]
+        if stem:
+            aliases.add(" ".join(stem))
+    return {alias for alias in aliases if len(alias) >= 2}
+
+
+def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
+    """Outlets of ``known`` that ``text`` names, in the order it names them."""
+    haystack = f" {normalise_outlet(text)} "
+    squeezed = haystack.replace(" ", "")
+    found: list[tuple[int, str]] = []
+    for outlet in known:
+        positions = []
+        for alias in outlet_aliases(outlet):
+            at = haystack.find(f" {alias} ")
+            if at >= 0:
+                positions.append(at)
+            elif " " not in alias and len(alias) >= 6 and alias in squeezed:
+                positions.append(squeezed.find(alias) * 1.0)
+        if positions:
+            found.append((min(positions), outlet))
+    # A longer name that contains a shorter one wins ("Sporting News" over "News").
+    names = [outlet for _, outlet in sorted(found)]
+    return [n for n in names if not any(n != m and normalise_outlet(n) in normalise_outlet(m)
+                                        for m in names)]  # fmt: skip
+
+
+def resolve_outlets(requested: Iterable[str], known: Iterable[str]) -> list[str]:
+    """Map user-typed outlet names to indexed outlets; unknown names are an InputError."""
+    known = list(known)
+    by_alias = {alias: outlet for outlet in known for alias in outlet_aliases(outlet)}
+    resolved, unknown = [], []
+    for name in requested:
+        match = by_alias.get(normalise_outlet(name)) or by_alias.get(
+            normalise_outlet(name).replace(" ", "")
+        )
+        if match:
+            if match not in resolved:
+                resolved.append(match)
+        else:
+            unknown.append(name)
+    if unknown:
+        listed = ", ".join(sorted(known)[:20]) or "none"
+        raise InputError(
+            f"unknown outlet(s): {', '.join(unknown)}",
+            hint=f"indexed outlets: {listed}",
+        )
+    return resolved

@@ -1,0 +1,234 @@
+"""Hybrid (BM25 + dense), outlet-aware retrieval as a LangChain ``BaseRetriever``.
+
+Dense hits come from Chroma, lexical hits from BM25, fused by reciprocal rank. When the
+question names outlets, each named outlet is searched under its own filter so that every
+one is represented; otherwise the top k is diversified so that each outlet that covers the
+question gets at least one passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .errors import IndexStoreError, InputError
+from .outlets import outlets_named_in, resolve_outlets
+
+RRF_K = 60
+COVERAGE_MARGIN = 0.12  # an outlet "covers" a question when its best passage is this close
+
+
+@dataclass
+class Filters:
+    """Restrictions on what may be retrieved."""
+
+    outlets: list[str] | None = None
+    since_ts: int | None = None
+    until_ts: int | None = None
+
+    def chroma_where(self) -> dict | None:
+        """The equivalent Chroma ``where`` clause."""
+        clauses: list[dict] = []
+        if self.outlets is not None:
+            clauses.append({"outlet": {"$in": list(self.outlets)}})
+        if self.since_ts is not None:
+            clauses.append({"published_ts": {"$gte": self.since_ts}})
+        if self.until_ts is not None:
+            clauses.append({"published_ts": {"$lte": self.until_ts}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def narrowed_to(self, outlet: str) -> Filters:
+        """The same filters, for one outlet only."""
+        return Filters([outlet], self.since_ts, self.until_ts)
+
+
+def to_timestamp(value: str | date | datetime | None, end_of_day: bool = False) -> int | None:
+    """Unix seconds of a date given as ISO text, ``date`` or ``datetime``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as error:
+            raise InputError(f"'{value}' is not a date", hint="use YYYY-MM-DD") from error
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+        if end_of_day:
+            value = value.replace(hour=23, minute=59, second=59)
+    elif end_of_day and value.hour == value.minute == value.second == 0:
+        value = value.replace(hour=23, minute=59, second=59)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+@dataclass
+class _Hit:
+    chunk_id: str
+    fused: float
+    similarity: float
+    document: str
+    metadata: dict
+
+
+class HybridRetriever(BaseRetriever):
+    """Fuses Chroma and BM25 results, per outlet when the question names outlets.
+
+    ``invoke(question, k=..., outlets=[...], since=..., until=...)`` takes per-call filters.
+    Each returned ``Document`` has the chunk text as ``page_content`` and the index metadata
+    plus ``chunk_id``, ``score`` (fused) and ``similarity`` (cosine to the question).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any
+    embeddings: Any
+    k: int = 8
+    fetch_k: int = 40
+    diversify: bool = True
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        outlets: list[str] | None = None,
+        since: Any = None,
+        until: Any = None,
+    ) -> list[Document]:
+        k = k or self.k
+        if not isinstance(query, str) or not query.strip() or self.store.is_empty():
+            return []
+        known = self.known_outlets()
+        filters = Filters(
+            outlets=resolve_outlets(outlets, known) if outlets else None,
+            since_ts=to_timestamp(since),
+            until_ts=to_timestamp(until, end_of_day=True),
+        )
+        named = [] if filters.outlets else outlets_named_in(query, known)
+        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        if named and len(named) < len(known):
+            hits = self._per_outlet(query, vector, named, filters, k)
+        else:
+            hits = self._search(query, vector, filters, max(self.fetch_k, k))
+            hits = self._diversified(hits, k) if self.diversify else hits[:k]
+        return [self._document(hit) for hit in hits]
+
+    def known_outlets(self) -> list[str]:
+        """Outlets that have chunks in the index."""
+        return sorted(set(self.store.lexical().outlets))
+
+    # ----- search --------------------------------------------------------------------------
+
+    def _search(self, query: str, vector: np.ndarray, filters: Filters, n: int) -> list[_Hit]:
+        dense = self._dense(vector, filters, n)
+        lexical = self.store.lexical().search(
+            query, n, set(filters.outlets) if filters.outlets else None,
+            filters.since_ts, filters.until_ts,
+        )  # fmt: skip
+        fused: dict[str, float] = {}
+        for rank, chunk_id in enumerate(dense):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (chunk_id, _score) in enumerate(lexical):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        missing = [chunk_id for chunk_id in fused if chunk_id not in dense]
+        if missing:
+            dense.update(self._fetch(missing, vector))
+        hits = [
+            _Hit(chunk_id, score, *dense[chunk_id])
+            for chunk_id, score in fused.items()
+            if chunk_id in dense
+        ]
+        hits.sort(key=lambda hit: (-hit.fused, -hit.similarity))
+        return hits
+
+    def _dense(self, vector: np.ndarray, filters: Filters, n: int) -> dict[str, tuple]:
+        """``{chunk_id: (similarity, text, metadata)}`` of the n nearest chunks, in rank order."""
+        try:
+            result = self.store.collection().query(
+                query_embeddings=[vector.tolist()],
+                n_results=n,
+                where=filters.chroma_where(),
+                include=["documents", "metadatas", "distances"],
+            )
+        except IndexStoreError:
+            raise
+        except Exception as error:
+            raise IndexStoreError(
+                f"querying the Chroma index failed ({type(error).__name__}: {error})",
+                hint="if the index is damaged, rebuild it with: assistant index --rebuild",
+            ) from error
+        found = {}
+        for chunk_id, distance, text, meta in zip(
+            result["ids"][0], result["distances"][0], result["documents"][0],
+            result["metadatas"][0],
+        ):  # fmt: skip
+            found[chunk_id] = (1.0 - float(distance), text, meta)
+        return found
+
+    def _fetch(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, tuple]:
+        got = self.store.collection().get(
+            ids=chunk_ids, include=["documents", "metadatas", "embeddings"]
+        )
+        found = {}
+        for chunk_id, text, meta, emb in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"]
+        ):
+            found[chunk_id] = (float(np.dot(np.asarray(emb, dtype=np.float32), vector)), text, meta)
+        return found
+
+    # ----- outlet awareness ----------------------------------------------------------------
+
+    def _per_outlet(self, query, vector, named, filters, k) -> list[_Hit]:
+        """Round-robin over the named outlets' own rankings, then their joint ranking."""
+        per = max(2, -(-k // len(named)))
+        pools = [self._search(query, vector, filters.narrowed_to(o), per) for o in named]
+        joint = Filters(named, filters.since_ts, filters.until_ts)
+        general = self._search(query, vector, joint, max(self.fetch_k, k))
+        chosen: dict[str, _Hit] = {}
+        for rank in range(per):
+            for pool in pools:
+                if rank < len(pool) and len(chosen) < k:
+                    chosen.setdefault(pool[rank].chunk_id, pool[rank])
+        for hit in general:
+            if len(chosen) >= k:
+                break
+            chosen.setdefault(hit.chunk_id, hit)
+        return list(chosen.values())
+
+    @staticmethod
+    def _diversified(hits: list[_Hit], k: int) -> list[_Hit]:
+        """Top k by score, but every outlet close to the best gets at least one passage."""
+        if not hits:
+            return []
+        best = max(hit.similarity for hit in hits)
+        firsts: dict[str, _Hit] = {}
+        for hit in hits:
+            outlet = hit.metadata.get("outlet", "")
+            if outlet not in firsts and hit.similarity >= best - COVERAGE_MARGIN:
+                firsts[outlet] = hit
+        reserved = list(firsts.values())[:k]
+        chosen = {hit.chunk_id for hit in reserved}
+        rest = [hit for hit in hits if hit.chunk_id not in chosen][: k - len(reserved)]
+        picked = {hit.chunk_id for hit in reserved + rest}
+        return [hit for hit in hits if hit.chunk_id in picked]
+
+    @staticmethod
+    def _document(hit: _Hit) -> Document:
+        metadata = {
+            **hit.metadata,
+            "chunk_id": hit.chunk_id,
+            "score": round(hit.fused, 6),
+            "similarity": round(hit.similarity, 4),
+        }
+        return Document(page_content=hit.document, metadata=metadata, id=hit.chunk_id)

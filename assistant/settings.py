@@ -1,0 +1,74 @@
+"""One settings object, read once at the entry point and passed down.
+
+Values come from defaults, then ``ASSISTANT_*`` environment variables, then explicit
+keyword overrides (the CLI turns its flags into overrides).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+def _project_dir(name: str) -> Path:
+    """A top-level project folder when running from a checkout, else one under the cwd."""
+    candidate = PROJECT_ROOT / name
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return candidate
+    return Path.cwd() / name
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Env vars are prefixed ``ASSISTANT_``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    index_dir: Path = Field(default_factory=lambda: _project_dir("index"))
+    sources: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [_project_dir("seeds")])
+    prompts_dir: Path = Field(default_factory=lambda: _project_dir("prompts"))
+
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_batch_size: int = 64
+
+    chunk_tokens: int = Field(default=200, ge=32, le=512)
+    chunk_overlap_tokens: int = Field(default=40, ge=0, le=256)
+
+    top_k: int = Field(default=8, ge=1, le=50)
+    llm: str = "extractive"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 60.0
+    llm_fallback: bool = True
+    drop_unsupported: bool = False
+
+    max_question_chars: int = Field(default=2000, ge=10)
+    max_file_bytes: int = Field(default=20_000_000, ge=1)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value):
+        """Accept ``ASSISTANT_SOURCES=a:b`` as well as a JSON list."""
+        if isinstance(value, str):
+            return [part for part in value.split(":") if part]
+        return value
+
+    @field_validator("chunk_overlap_tokens")
+    @classmethod
+    def _overlap_below_size(cls, value, info):
+        size = info.data.get("chunk_tokens", 200)
+        if value >= size:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        return value
+
+
+def load_settings(**overrides) -> Settings:
+    """Build the settings from defaults, ``ASSISTANT_*`` env vars and non-None overrides."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)

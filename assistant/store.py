@@ -1,0 +1,506 @@
+"""The on-disk index: chunks and vectors in Chroma, articles in the ledger, BM25 beside them.
+
+Crash safety: new chunks are written before the ledger row that names them, and old chunks
+are deleted only after it; a rebuild fills a fresh collection and switches to it in one
+ledger transaction. A process killed at any point therefore leaves an index that answers
+with old or new content, and the next run removes what the killed one left behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .articles import Article
+from .chunking import Span, chunk_spans
+from .errors import IndexStoreError
+from .ledger import Ledger, LedgerRow, chunk_ids
+from .lexical import LexicalIndex
+from .loaders import LoadResult, Skipped, iter_source_files, load_file
+
+Progress = Callable[[int, int], None]
+LEDGER_FILE = "ledger.sqlite"
+CHROMA_DIR = "chroma"
+LEXICAL_DIR = "lexical"
+LOCK_FILE = "write.lock"
+EMBED_GROUP = 256  # chunks embedded and written per step
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was skipped."""
+        return not self.skipped
+
+    def summary(self) -> str:
+        """One line of counts."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)},"
+            f" unchanged {len(self.unchanged)}, skipped {len(self.skipped)}"
+            f" ({self.chunks_embedded} chunks embedded in {self.seconds:.1f}s)"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "notes": self.notes,
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Work:
+    article: Article
+    source_file: str | None
+    spans: list[Span]
+    old: LedgerRow | None
+
+
+def published_timestamp(published: str | None) -> int | None:
+    """Unix seconds of an ISO date (naive dates count as UTC), for range filters."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def embedding_text(article: Article | LedgerRow, chunk: str) -> str:
+    """The text embedded for a chunk: a short header (title, outlet, date) then the chunk."""
+    date = (article.published or "")[:10]
+    return f"{article.title}\n{article.outlet} {date}\n{chunk}"
+
+
+def open_chroma(index_dir: Path):
+    """An embedded, persistent Chroma client under ``index_dir`` (telemetry off)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path = Path(index_dir) / CHROMA_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+    except Exception as error:  # chromadb raises assorted errors for damaged stores
+        raise IndexStoreError(
+            f"the Chroma store at {path} cannot be opened ({type(error).__name__}: {error})",
+            hint="rebuild it with: assistant index --rebuild",
+        ) from error
+
+
+def check_index_dir(index_dir: Path) -> None:
+    """Refuse a folder that holds something other than an assistant index."""
+    index_dir = Path(index_dir)
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise IndexStoreError(f"the index path {index_dir} is a file, not a folder")
+    ours = {LEDGER_FILE, CHROMA_DIR, LEXICAL_DIR, LOCK_FILE, "README.md", ".gitkeep"}
+    names = {entry.name for entry in index_dir.iterdir()}
+    if names and (LEDGER_FILE not in names) and (names - ours - {f"{LEDGER_FILE}-wal"}):
+        raise IndexStoreError(
+            f"{index_dir} holds files that are not an assistant index",
+            hint="point ASSISTANT_INDEX_DIR at an empty or assistant-made folder",
+        )
+
+
+class IndexStore:
+    """Reads and writes one index folder. The Chroma client and embedder are passed in."""
+
+    def __init__(self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40):
+        self.index_dir = Path(index_dir)
+        check_index_dir(self.index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.client = client
+        self.embeddings = embeddings
+        self.chunk_tokens = chunk_tokens
+        self.overlap_tokens = overlap_tokens
+        self.ledger = Ledger(self.index_dir / LEDGER_FILE)
+        self._lexical: LexicalIndex | None = None
+        self._collections: dict[str, object] = {}
+        self._count_tokens = None
+
+    # ----- reading -------------------------------------------------------------------------
+
+    @property
+    def active(self) -> str | None:
+        """Name of the collection queries read from (None before the first build)."""
+        return self.ledger.get_state("active_collection")
+
+    @property
+    def version(self) -> str:
+        """Changes on every committed update; the lexical index is stamped with it."""
+        return self.ledger.get_state("version") or "0"
+
+    def is_empty(self) -> bool:
+        """True when no article is indexed."""
+        return not self.active or not self.ledger.rows(self.active)
+
+    def check_embedder(self) -> None:
+        """Refuse to query an index built by a different embedder."""
+        built_with = self.ledger.get_state("embedder")
+        current = self.embeddings.embedder_id
+        if built_with and built_with != current:
+            raise IndexStoreError(
+                f"this index was built with embedder '{built_with}' but '{current}' is configured",
+                hint="rebuild it with: assistant index --rebuild (or configure the original model)",
+            )
+
+    def collection(self, name: str | None = None):
+        """The Chroma collection (the active one by default), cosine distance."""
+        name = name or self.active
+        if name is None:
+            raise IndexStoreError("the index is empty", hint="build it with: assistant index")
+        if name not in self._collections:
+            try:
+                self._collections[name] = self.client.get_or_create_collection(
+                    name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                )
+            except Exception as error:
+                raise IndexStoreError(
+                    f"the Chroma collection '{name}' cannot be opened ({error})",
+                    hint="rebuild it with: assistant index --rebuild",
+                ) from error
+        return self._collections[name]
+
+    def articles(self) -> list[LedgerRow]:
+        """Every indexed article of the active collection."""
+        return list(self.ledger.rows(self.active).values()) if self.active else []
+
+    def article_texts(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Cleaned text of indexed articles, by article id."""
+        return self.ledger.article_texts(self.active, article_ids) if self.active else {}
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index of the current version, loaded or (if stale) rebuilt and saved."""
+        version = self.version
+        if self._lexical is not None and self._lexical.version == version:
+            return self._lexical
+        name = self.active or "none"
+        loaded = LexicalIndex.load(self.index_dir / LEXICAL_DIR, name, version)
+        self._lexical = loaded or self._build_lexical(version)
+        return self._lexical
+
+    def _build_lexical(self, version: str) -> LexicalIndex:
+        ids, texts, outlets, dates = [], [], [], []
+        if self.active:
+            got = self.collection().get(include=["documents", "metadatas"])
+            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                ids.append(chunk_id)
+                texts.append(f"{meta.get('title', '')}\n{meta.get('outlet', '')}\n{text}")
+                outlets.append(meta.get("outlet", ""))
+                dates.append(meta.get("published_ts"))
+        index = LexicalIndex.build(ids, texts, outlets, dates, version)
+        try:
+            index.save(self.index_dir / LEXICAL_DIR, self.active or "none")
+        except OSError:
+            pass  # a read-only index still answers; the lexical index lives in memory
+        return index
+
+    # ----- writing -------------------------------------------------------------------------
+
+    def sync(
+        self, paths: Iterable[Path], remove_missing: bool = True, progress: Progress | None = None
+    ) -> IndexReport:
+        """Bring the index in line with ``paths``: add new, re-embed changed, drop removed."""
+        with self._write_lock():
+            if self.active and self.ledger.get_state("chunking") != self._chunking_id():
+                # Chunks of another size cannot be updated in place: rebuild beside them.
+                report = self._sync_into(
+                    self._new_collection_name(), list(paths), True, progress, switch=True,
+                    fresh=True,
+                )
+                report.notes.insert(0, "chunk settings changed: the index was rebuilt")
+                return report
+            collection = self.active or self._new_collection_name()
+            return self._sync_into(collection, list(paths), remove_missing, progress, switch=True)
+
+    def rebuild(self, paths: Iterable[Path], progress: Progress | None = None) -> IndexReport:
+        """Build a fresh collection from ``paths``, then switch to it atomically."""
+        with self._write_lock():
+            fresh = self._new_collection_name()
+            report = self._sync_into(fresh, list(paths), True, progress, switch=True, fresh=True)
+            return report
+
+    def remove(self, keys: Iterable[str]) -> list[str]:
+        """Remove articles by article id or origin; returns the origins removed."""
+        with self._write_lock():
+            if not self.active:
+                return []
+            wanted = set(keys)
+            rows = self.ledger.rows(self.active)
+            doomed = [r for r in rows.values() if r.origin in wanted or r.article_id in wanted]
+            self._delete_rows(self.active, doomed)
+            self._finish(self.active)
+            return [row.origin for row in doomed]
+
+    def _sync_into(self, collection, paths, remove_missing, progress, switch, fresh=False):
+        started = time.perf_counter()
+        report = IndexReport()
+        paths = [Path(p).resolve() for p in paths]
+        known = {} if fresh else self.ledger.rows(collection)
+        loaded = LoadResult()
+        loaded_from: dict[str, str] = {}
+        for file in iter_source_files(paths):
+            result = load_file(file)
+            loaded.extend(result)
+            loaded_from.update((article.origin, str(file)) for article in result.articles)
+        report.skipped.extend(loaded.skipped)
+        unreadable = {skip.path for skip in loaded.skipped}
+        # Articles of the scanned folders that are gone; a file that could not be read this
+        # time keeps its old articles (nothing is lost to a transient read error).
+        gone = [
+            row
+            for origin, row in known.items()
+            if remove_missing
+            and origin not in loaded_from
+            and self._under(row.source_file, paths)
+            and row.source_file not in unreadable
+        ]
+        staying = [row for origin, row in known.items() if row not in gone]
+        work, superseded = self._plan(loaded.articles, loaded_from, known, staying, report)
+        gone.extend(superseded)
+        self._write(collection, work, report, progress)
+        self._delete_rows(collection, gone)
+        report.removed.extend(row.origin for row in gone)
+        if switch:
+            self._switch_to(collection)
+        self._finish(collection)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _plan(self, articles, loaded_from, known, staying, report):
+        """Decide what to embed: ``(work, superseded rows)``; duplicates are skipped."""
+        loaded_origins = {article.origin for article in articles}
+        seen_hashes = {r.content_hash: r.origin for r in staying if r.origin not in loaded_origins}
+        work: list[_Work] = []
+        superseded: list[LedgerRow] = []
+        # Already-indexed copies come first, so a new copy of an old article is the duplicate.
+        for article in sorted(articles, key=lambda a: a.origin not in known):
+            old = known.get(article.origin)
+            duplicate_of = seen_hashes.get(article.content_hash)
+            if duplicate_of and duplicate_of != article.origin:
+                report.skipped.append(Skipped(article.origin, f"duplicate of {duplicate_of}"))
+                if old:
+                    superseded.append(old)
+                continue
+            seen_hashes[article.content_hash] = article.origin
+            report.notes.extend(f"{article.origin}: {note}" for note in article.notes)
+            if old and old.fingerprint == article.fingerprint:
+                report.unchanged.append(article.origin)
+                continue
+            (report.updated if old else report.added).append(article.origin)
+            spans = chunk_spans(
+                article.text, self.chunk_tokens, self.overlap_tokens, self._token_counter()
+            )
+            work.append(_Work(article, loaded_from.get(article.origin), spans, old))
+        return work, superseded
+
+    def _write(self, collection, work: list[_Work], report: IndexReport, progress) -> None:
+        total = sum(len(item.spans) for item in work)
+        done = 0
+        if progress:
+            progress(0, total)
+        group: list[_Work] = []
+        for item in work:
+            group.append(item)
+            if sum(len(g.spans) for g in group) >= EMBED_GROUP:
+                done += self._write_group(collection, group)
+                group = []
+                if progress:
+                    progress(done, total)
+        if group:
+            done += self._write_group(collection, group)
+            if progress:
+                progress(done, total)
+        report.chunks_embedded += done
+
+    def _write_group(self, collection: str, group: list[_Work]) -> int:
+        """Embed and store a few articles' chunks, then record them, then drop old chunks."""
+        ids, documents, metadatas, texts = [], [], [], []
+        for item in group:
+            article = item.article
+            base = article.metadata()
+            ts = published_timestamp(article.published)
+            for number, span in enumerate(item.spans):
+                chunk = span.of(article.text)
+                meta = {**base, "chunk": number, "start": span.start, "end": span.end}
+                if ts is not None:
+                    meta["published_ts"] = ts
+                ids.append(chunk_ids(article.article_id, number + 1)[-1])
+                documents.append(chunk)
+                metadatas.append(meta)
+                texts.append(embedding_text(article, chunk))
+        vectors = self.embeddings.embed_documents(texts) if texts else []
+        target = self.collection(collection)
+        if ids:
+            self._chroma_call(target.upsert, ids=ids, embeddings=vectors, documents=documents,
+                              metadatas=metadatas)  # fmt: skip
+        stale: list[str] = []
+        with self.ledger.transaction() as db:
+            for item in group:
+                self.ledger.put(db, collection, item.article, item.source_file, len(item.spans))
+                if item.old and item.old.article_id != item.article.article_id:
+                    stale.extend(item.old.chunk_ids())
+                elif item.old and item.old.n_chunks > len(item.spans):
+                    stale.extend(item.old.chunk_ids()[len(item.spans) :])
+            self.ledger.set_state(
+                db, embedder=self.embeddings.embedder_id, chunking=self._chunking_id()
+            )
+        if stale:
+            self._chroma_call(target.delete, ids=stale)
+        return len(ids)
+
+    def _delete_rows(self, collection: str, rows: list[LedgerRow]) -> None:
+        if not rows:
+            return
+        with self.ledger.transaction() as db:
+            self.ledger.delete(db, collection, [row.origin for row in rows])
+        ids = [chunk_id for row in rows for chunk_id in row.chunk_ids()]
+        self._chroma_call(self.collection(collection).delete, ids=ids)
+
+    def _switch_to(self, collection: str) -> None:
+        previous = self.active
+        if previous == collection:
+            return
+        with self.ledger.transaction() as db:
+            self.ledger.set_state(db, active_collection=collection)
+            if previous:
+                self.ledger.drop_collection(db, previous)
+        self._collections.pop(previous, None)
+
+    def _finish(self, collection: str) -> None:
+        """Collect garbage a killed run may have left, bump the version, refresh BM25."""
+        self._collect_garbage(collection)
+        with self.ledger.transaction() as db:
+            self.ledger.set_state(db, version=uuid.uuid4().hex[:12])
+        self._lexical = None
+        self.lexical()
+
+    def _collect_garbage(self, active: str) -> None:
+        for stale in self.ledger.collections() - {active}:
+            with self.ledger.transaction() as db:
+                self.ledger.drop_collection(db, stale)
+        for existing in self.client.list_collections():
+            name = getattr(existing, "name", existing)
+            if name.startswith("chunks_") and name != active:
+                self.client.delete_collection(name)
+                self._collections.pop(name, None)
+        expected = {cid for row in self.ledger.rows(active).values() for cid in row.chunk_ids()}
+        present = set(self.collection(active).get(include=[])["ids"])
+        orphans = sorted(present - expected)
+        if orphans:
+            self._chroma_call(self.collection(active).delete, ids=orphans)
+
+    # ----- helpers -------------------------------------------------------------------------
+
+    def _token_counter(self):
+        if self._count_tokens is None:
+            counter = getattr(self.embeddings, "token_counter", None)
+            if counter is None:
+                from .chunking import approx_token_count
+
+                self._count_tokens = approx_token_count
+            else:
+                self._count_tokens = counter()
+        return self._count_tokens
+
+    def _chunking_id(self) -> str:
+        return f"{self.chunk_tokens}/{self.overlap_tokens}"
+
+    @staticmethod
+    def _new_collection_name() -> str:
+        return f"chunks_{uuid.uuid4().hex[:10]}"
+
+    @staticmethod
+    def _under(source_file: str | None, paths: list[Path]) -> bool:
+        if not source_file:
+            return False
+        file = Path(source_file)
+        for root in paths:
+            root = Path(root)
+            if file == root or root in file.parents:
+                return True
+        return False
+
+    @staticmethod
+    def _chroma_call(method, **kwargs):
+        try:
+            return method(**kwargs)
+        except Exception as error:
+            raise IndexStoreError(
+                f"writing to the Chroma index failed ({type(error).__name__}: {error})",
+                hint="check free disk space and permissions of the index folder",
+            ) from error
+
+    def _write_lock(self):
+        return _FileLock(self.index_dir / LOCK_FILE)
+
+
+class _FileLock:
+    """An exclusive advisory lock: one writer per index folder at a time."""
+
+    def __init__(self, path: Path, wait_s: float = 30.0):
+        self.path = path
+        self.wait_s = wait_s
+        self._handle = None
+
+    def __enter__(self):
+        try:
+            self._handle = open(self.path, "a+")
+        except OSError as error:
+            raise IndexStoreError(
+                f"cannot write to the index folder {self.path.parent} ({error.strerror})",
+                hint="check its permissions and free disk space",
+            ) from error
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self._handle.close()
+                    raise IndexStoreError(
+                        f"another process is updating the index in {self.path.parent}",
+                        hint="wait for it to finish, then try again",
+                    ) from None
+                time.sleep(0.2)
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(str(os.getpid()))
+        self._handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
