@@ -77,6 +77,8 @@ def normalise_date(value: str | None) -> str | None:
     text = str(value).strip()
     if not text or text.lower() == "none":
         return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text  # a date without a time stays one; no invented midnight
     try:
         return datetime.fromisoformat(text).isoformat()
     except ValueError:
@@ -171,10 +173,13 @@ def clean_text(raw: str, title: str = "", outlet: str | None = None, author: str
     title_guess = title
     if not title_guess:
         for line in kept:
-            if not _is_furniture(line, "", outlet) and len(line) >= 15:
+            if not _is_furniture(line, "", outlet) and 15 <= len(line) <= 200:
                 title_guess = line
                 break
     body = [line for line in kept if not _is_furniture(line, title_guess, outlet)]
+    if not body and title_guess and not title:
+        # The only paragraph looked like a headline: it is the text, not page chrome.
+        body = [line for line in kept if not _is_furniture(line, "", outlet)]
     body = _drop_author_blurb(body, author)
     body = _drop_repeated_paragraphs(body)
     return "\n\n".join(body), title_guess

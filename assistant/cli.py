@@ -163,6 +163,9 @@ def _remove(assistant, args) -> int:
 
 
 def _ask(assistant, args) -> int:
+    from .core import clean_question
+
+    clean_question(args.question, assistant.settings.max_question_chars)  # fail fast
     assistant.ensure_index(progress=progress_bar("building the index"))
     result = assistant.answer(args.question, outlets=args.outlets, since=args.since,
                               until=args.until, k=args.k)  # fmt: skip

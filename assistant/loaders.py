@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .articles import Article, clean_optional, clean_text, normalise_date
 
+MIN_HTML_TEXT = 80  # characters; less is a menu or a cookie banner, not an article
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 MANIFEST_NAME = "manifest.toml"
 GENERIC_FOLDERS = {
@@ -168,7 +169,7 @@ def load_html(html: str, label: str, meta: dict, path: Path | None = None) -> Ar
     if doc is None:
         return Skipped(label, "HTML page has no article body")
     found = doc if isinstance(doc, dict) else doc.as_dict()
-    if not (found.get("text") or "").strip():
+    if len((found.get("text") or "").strip()) < MIN_HTML_TEXT:
         return Skipped(label, "HTML page has no article body")
     extracted = {
         "title": found.get("title"),

@@ -184,6 +184,8 @@ class HybridRetriever(BaseRetriever):
         for chunk_id, text, meta, emb in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"]
         ):
+            if text is None or meta is None or emb is None:
+                continue  # deleted by a concurrent update since the lexical index was built
             found[chunk_id] = (float(np.dot(np.asarray(emb, dtype=np.float32), vector)), text, meta)
         return found
 

@@ -136,6 +136,8 @@ def check_index_dir(index_dir: Path) -> None:
 class IndexStore:
     """Reads and writes one index folder. The Chroma client and embedder are passed in."""
 
+    embed_group = EMBED_GROUP
+
     def __init__(self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40):
         self.index_dir = Path(index_dir)
         check_index_dir(self.index_dir)
@@ -259,6 +261,7 @@ class IndexStore:
             wanted = set(keys)
             rows = self.ledger.rows(self.active)
             doomed = [r for r in rows.values() if r.origin in wanted or r.article_id in wanted]
+            self._bump_version()
             self._delete_rows(self.active, doomed)
             self._finish(self.active)
             return [row.origin for row in doomed]
@@ -266,6 +269,7 @@ class IndexStore:
     def _sync_into(self, collection, paths, remove_missing, progress, switch, fresh=False):
         started = time.perf_counter()
         report = IndexReport()
+        self._bump_version()  # before any write: a killed run leaves BM25 visibly stale
         paths = [Path(p).resolve() for p in paths]
         known = {} if fresh else self.ledger.rows(collection)
         loaded = LoadResult()
@@ -333,7 +337,7 @@ class IndexStore:
         group: list[_Work] = []
         for item in work:
             group.append(item)
-            if sum(len(g.spans) for g in group) >= EMBED_GROUP:
+            if sum(len(g.spans) for g in group) >= self.embed_group:
                 done += self._write_group(collection, group)
                 group = []
                 if progress:
@@ -401,10 +405,13 @@ class IndexStore:
     def _finish(self, collection: str) -> None:
         """Collect garbage a killed run may have left, bump the version, refresh BM25."""
         self._collect_garbage(collection)
-        with self.ledger.transaction() as db:
-            self.ledger.set_state(db, version=uuid.uuid4().hex[:12])
+        self._bump_version()
         self._lexical = None
         self.lexical()
+
+    def _bump_version(self) -> None:
+        with self.ledger.transaction() as db:
+            self.ledger.set_state(db, version=uuid.uuid4().hex[:12])
 
     def _collect_garbage(self, active: str) -> None:
         for stale in self.ledger.collections() - {active}:
