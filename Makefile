@@ -1,0 +1,41 @@
+# Two commands: `make run` installs and starts the assistant; `make test` installs the test
+# dependencies and runs the tests. Both work on a fresh machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test browser lint bench clean-index
+
+## Install the assistant and open the browser chat (builds the index from seeds/ first).
+run: install
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
+
+## Install test dependencies (Python packages, Debian chromium) and run every test.
+test: install-test
+	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python browser
+	$(BIN)/pip install --quiet -e '.[test]'
+
+## Debian's chromium for the real-browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+lint: install-test
+	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/ruff format --check assistant ui tests benchmarks
+
+clean-index:
+	find index -mindepth 1 ! -name README.md -exec rm -rf {} +
