@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the browser chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--auth", help="user:password (required off localhost)")
+    serve.add_argument("--auth", help="user:password, required off localhost (env ASSISTANT_AUTH)")
     serve.add_argument("--llm", help="answerer, as for ask")
     return parser
 
@@ -198,9 +198,13 @@ def format_answer(result) -> str:
 
 
 def _serve(assistant, args) -> int:
+    import os
+
     from ui.app import serve
 
-    return serve(assistant, host=args.host, port=args.port, auth=args.auth)
+    auth = args.auth or os.environ.get("ASSISTANT_AUTH")
+    return serve(assistant, host=args.host, port=args.port, auth=auth,
+                 progress=progress_bar("building the index from the seeds"))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The Gradio browser chat (a thin adapter over the assistant API); see ``ui.app``."""
