@@ -1,4 +1,4 @@
-"""The ``assistant`` command line: index, sources, ask, remove, serve.
+"""The ``assistant`` command line: index, sources, ask, compare, remove, serve.
 
 Exit codes: 0 success; 1 finished but some files were skipped; 2 error (one line, no
 traceback; ``--debug`` shows it); 130 interrupted.
@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, help="passages to retrieve")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
 
+    compare = sub.add_parser("compare", help="compare how outlets report a topic")
+    compare.add_argument("topic")
+    compare.add_argument("--outlet", action="append", dest="outlets", help="compare this outlet")
+    compare.add_argument("--since", help="only articles published on or after (YYYY-MM-DD)")
+    compare.add_argument("--until", help="only articles published on or before (YYYY-MM-DD)")
+    compare.add_argument("-k", type=int, help="passages to retrieve per outlet")
+    compare.add_argument("--json", action="store_true", help="print the Comparison as JSON")
+
     serve = sub.add_parser("serve", help="start the browser chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
@@ -92,6 +100,7 @@ def _run(args) -> int:
         "sources": _sources,
         "remove": _remove,
         "ask": _ask,
+        "compare": _compare,
         "serve": _serve,
     }[args.command]
     return handler(assistant, args)
@@ -195,6 +204,58 @@ def format_answer(result) -> str:
         lines.append("\nNot supported by the cited passages:")
         lines.extend(f"  - {text}" for text in unsupported)
     return "\n".join(lines)
+
+
+def _compare(assistant, args) -> int:
+    assistant.ensure_index(progress=progress_bar("building the index"))
+    result = assistant.compare(args.topic, outlets=args.outlets, since=args.since,
+                               until=args.until, k=args.k)  # fmt: skip
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return EXIT_OK
+    print(format_comparison(result))
+    return EXIT_OK
+
+
+def format_comparison(result) -> str:
+    """The comparison: shared claims side by side, each outlet's own claims, wording, sources."""
+    lines = [f"Comparison: {result.topic}", f"Outlets: {', '.join(result.outlets) or 'none'}"]
+    if result.notice:
+        lines.append(f"({result.notice})")
+    if result.shared:
+        lines.append("\nReported by several outlets:")
+        for number, row in enumerate(result.shared, start=1):
+            lines.append(f"  {number}. (similarity {row.similarity:.2f})")
+            for claim in row.claims:
+                quote = f"{claim.outlet} reports: “{claim.quote}” [{claim.citation}]"
+                lines.append(_wrapped(quote))
+    for outlet, claims in result.unique.items():
+        if claims:
+            lines.append(f"\nReported only by {outlet}:")
+            lines.extend(_wrapped(f"“{c.quote}” [{c.citation}]", "  - ") for c in claims)
+    if result.wording_differences:
+        lines.append("\nDifferences in wording:")
+        for difference in result.wording_differences:
+            sides = []
+            for phrasing in difference.phrasings:
+                forms = "”, “".join([phrasing.text, *phrasing.variants])
+                markers = "".join(f"[{n}]" for n in phrasing.citations)
+                sides.append(f"{phrasing.outlet} writes “{forms}” {markers}")
+            lines.append(_wrapped("  vs  ".join(sides), "  - "))
+    if result.not_covering:
+        lines.append(f"\nNo passage on this topic from: {', '.join(result.not_covering)}")
+    if result.citations:
+        lines.append("\nSources:")
+        for citation in result.citations:
+            date = (citation.published or "")[:10] or "undated"
+            lines.append(f"[{citation.number}] {citation.outlet} — {citation.title} ({date}),"
+                         f" characters {citation.start}-{citation.end}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _wrapped(text: str, first: str = "     ") -> str:
+    return textwrap.fill(text, width=96, initial_indent=first,
+                         subsequent_indent=" " * len(first))  # fmt: skip
 
 
 def _serve(assistant, args) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 
 from .chain import build_chain
+from .compare import Comparison, compare_outlets
 from .errors import InputError
 from .extractive import ExtractiveAnswerer
 from .models import Answer
@@ -155,6 +156,19 @@ class Assistant:
         question = clean_question(question, self.settings.max_question_chars)
         self.store.check_embedder()
         return self.retriever.invoke(question, k=k, outlets=outlets, since=since, until=until)
+
+    def compare(
+        self, topic: str, outlets: list[str] | None = None, since=None, until=None,
+        k: int | None = None,
+    ) -> Comparison:  # fmt: skip
+        """Compare how the outlets covering ``topic`` (or ``outlets``) report it, claim by claim.
+
+        See :mod:`assistant.compare`: each outlet's claims as verbatim quotes, the claims
+        several outlets share, those only one reports, and differences in wording.
+        """
+        topic = clean_question(topic, self.settings.max_question_chars)
+        self.store.check_embedder()
+        return compare_outlets(self, topic, outlets=outlets, since=since, until=until, k=k)
 
     def answer(
         self, question: str, outlets: list[str] | None = None, history=None, since=None,
