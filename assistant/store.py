@@ -249,9 +249,18 @@ class IndexStore:
     def rebuild(self, paths: Iterable[Path], progress: Progress | None = None) -> IndexReport:
         """Build a fresh collection from ``paths``, then switch to it atomically."""
         with self._write_lock():
+            paths = [Path(p).resolve() for p in paths]
             fresh = self._new_collection_name()
-            report = self._sync_into(fresh, list(paths), True, progress, switch=True, fresh=True)
-            return report
+            everything = paths + self._indexed_files_outside(paths)
+            return self._sync_into(fresh, everything, True, progress, switch=True, fresh=True)
+
+    def _indexed_files_outside(self, paths: list[Path]) -> list[Path]:
+        """Files of indexed articles (e.g. uploads) that ``paths`` do not cover: a rebuild
+        re-reads them too, so it never drops an article that was added by hand."""
+        files = {row.source_file for row in self.articles() if row.source_file}
+        return sorted(
+            Path(file) for file in files if not self._under(file, paths) and Path(file).is_file()
+        )
 
     def remove(self, keys: Iterable[str]) -> list[str]:
         """Remove articles by article id or origin; returns the origins removed."""

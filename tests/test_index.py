@@ -100,6 +100,17 @@ def test_add_sources_keeps_other_articles(assistant, tmp_path):
     assert chunk_ids(assistant) == expected_ids(assistant)
 
 
+def test_rebuild_keeps_articles_added_from_elsewhere(assistant, tmp_path):
+    assistant.index()
+    extra = tmp_path / "uploads"
+    extra.mkdir()
+    make_article(extra, "c.md", "Reuters", "Oil", "Oil prices rose sharply on Tuesday. " * 20)
+    assistant.add_sources([extra])
+    report = assistant.index(rebuild=True)
+    assert len(report.added) == 3
+    assert set(assistant.outlets()) == {"Wired", "BBC", "Reuters"}
+
+
 def test_unreadable_file_keeps_its_old_articles(assistant, corpus):
     assistant.index()
     (corpus / "a.md").write_bytes(b"\x00\x01\x02 binary now")
