@@ -62,7 +62,7 @@ def score(question: dict, comparison) -> dict:
     claims = [c for claims in comparison.per_outlet.values() for c in claims]
     citations = {c.number: c for c in comparison.citations}
     quoting = {o for o in comparison.outlets if comparison.per_outlet.get(o)}
-    quoted_articles = {(citations[c.citation].title, citations[c.citation].outlet) for c in claims}
+    quoted_articles = {citations[c.citation].url for c in claims}
     quotes = [squeeze(c.quote) for c in claims]
     facts_found = sum(
         any(squeeze(e["fact"]) in q or (len(q) > 40 and q in squeeze(e["fact"])) for q in quotes)
@@ -70,7 +70,7 @@ def score(question: dict, comparison) -> dict:
     )
     return {
         "outlets": gold_outlets <= quoting,
-        "articles": all((e["title"], e["source"]) in quoted_articles for e in evidence),
+        "articles": all(e["url"] in quoted_articles for e in evidence),
         "facts": facts_found / len(evidence),
         "n_gold_outlets": len(gold_outlets),
         "n_compared": len(comparison.outlets),
