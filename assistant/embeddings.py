@@ -160,10 +160,18 @@ class LocalEmbeddings(Embeddings):
 
 
 def make_embeddings(settings) -> Embeddings:
-    """The embedder the settings ask for."""
+    """The embedder the settings ask for.
+
+    ``onnx-int8`` caches its exported model in ``<index_dir>/models`` (exported on first use)
+    and embeds one text per call (its fastest size), so ``embedding_batch_size`` is for torch.
+    """
     if settings.embedding_backend == "torch":
         return LocalEmbeddings(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    if settings.embedding_backend == "onnx-int8":
+        from .onnx_embeddings import OnnxEmbeddings
+
+        return OnnxEmbeddings(settings.embedding_model, cache_dir=Path(settings.index_dir) / "models")
     raise ConfigError(
         f"embedding backend '{settings.embedding_backend}' is not available yet",
-        hint="set ASSISTANT_EMBEDDING_BACKEND=torch",
+        hint="set ASSISTANT_EMBEDDING_BACKEND to torch or onnx-int8",
     )

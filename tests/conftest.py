@@ -79,3 +79,14 @@ def seed_assistant(seed_index_template, real_embeddings, tmp_path):
     folder = tmp_path / "seed-index"
     shutil.copytree(seed_index_template, folder)
     return Assistant(load_settings(index_dir=folder, sources=[SEEDS]), embeddings=real_embeddings)
+
+
+@pytest.fixture(scope="session")
+def onnx_embeddings(tmp_path_factory):
+    """The int8 ONNX embedder, exported once per test session into a temporary model cache."""
+    from assistant.onnx_embeddings import OnnxEmbeddings
+
+    cache = tmp_path_factory.mktemp("onnx-models")
+    embeddings = OnnxEmbeddings("all-MiniLM-L6-v2", cache_dir=cache)
+    embeddings.embed_query("warm up")
+    return embeddings
