@@ -225,7 +225,7 @@ def format_comparison(result) -> str:
     if result.shared:
         lines.append("\nReported by several outlets:")
         for number, row in enumerate(result.shared, start=1):
-            lines.append(f"  {number}. (similarity {row.similarity:.2f})")
+            lines.append(f"  {number}. (alignment score {row.similarity:.2f})")
             for claim in row.claims:
                 quote = f"{claim.outlet} reports: “{claim.quote}” [{claim.citation}]"
                 lines.append(_wrapped(quote))

@@ -60,7 +60,10 @@ class SharedClaim(BaseModel):
     """Claims of different outlets (one each) that say the same thing."""
 
     claims: list[Claim]
-    similarity: float = Field(description="lowest alignment score between the claims")
+    similarity: float = Field(
+        description="lowest alignment score between the claims: cosine + 0.5 x weighted word"
+        " overlap (0 to 1.5; rows start at CompareConfig.align_threshold)"
+    )
 
     @property
     def outlets(self) -> list[str]:
@@ -131,7 +134,7 @@ class CompareConfig:
     align_threshold: float = 0.85
     phrase_threshold: float = 0.65
     slot_threshold: float = 0.55
-    context_threshold: float = 0.5  # sentences this similar give their phrases a shared context
+    context_threshold: float = 0.6  # sentences this similar give their phrases a shared context
     max_wording_differences: int = 8
 
 
@@ -176,8 +179,10 @@ def topic_of(text: str) -> str:
 
 
 def is_claim_text(text: str, min_words: int) -> bool:
-    """Whether a sentence states something (not a lead-in such as "The paper notes:")."""
-    return not text.rstrip().endswith(":") and len(re.findall(r"\w+", text)) >= min_words
+    """Whether a sentence states something: a full statement, not a lead-in ("The paper
+    notes:"), a heading ("Altman and board in talks") or a question."""
+    ending = text.rstrip().rstrip("\"'”’»)]")
+    return ending.endswith((".", "!", "…")) and len(re.findall(r"\w+", text)) >= min_words
 
 
 def article_sentences(chunks: list[Document], outlet: str, min_words: int) -> list[Sentence]:
@@ -243,8 +248,8 @@ FUNCTION_WORDS = frozenset(
     unless since until whether i you he she it we they me him us them who whom whose which what
     where when why how there here is are was were be been being am do does did done have has
     had having will would shall should can could may might must not also just only even still
-    already very more most less much many few all both either neither one ones according
-    however back due out up down off away again ago too well now""".split()  # noqa: SIM905
+    already very more most less much many few several various all both either neither one ones
+    according however least back due out up down off away again ago too well now""".split()  # noqa: SIM905
 )
 DETERMINERS = frozenset(
     "the a an this that these those its their his her our my your another every".split()  # noqa: SIM905
@@ -347,6 +352,20 @@ def _can_start_bare_phrase(words: list[str], first: int, joined: list[bool], end
     return not (after_cue and token[0].islower())
 
 
+_FACT_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december jan feb mar apr jun jul aug sep
+    sept oct nov dec today yesterday tomorrow two three four five six seven eight nine ten
+    eleven twelve twenty thirty forty fifty hundred thousand million billion trillion dozen
+    percent""".split()  # noqa: SIM905
+)
+
+
+def _states_a_fact(key: str) -> bool:
+    """Numbers and dates differ between outlets because the facts differ, not the wording."""
+    return any(word in _FACT_WORDS or any(ch.isdigit() for ch in word) for word in key.split())
+
+
 def phrase_key(phrase: str) -> str:
     """Lower-cased words of a phrase without its leading determiner."""
     words = [_word(w) for w in _TOKEN.findall(phrase)]
@@ -360,8 +379,20 @@ def word_string(text: str) -> str:
     return " " + " ".join(_word(w) for w in _TOKEN.findall(text)) + " "
 
 
+def _base(word: str) -> str:
+    word = word.removesuffix("'s")
+    return word[:-1] if len(word) > 2 and word.endswith("s") else word
+
+
 def _same_word(a: str, b: str) -> bool:
-    return a[:5] == b[:5]
+    """Forms of one word: "Ukraine" ~ "Ukrainian", "AI's" ~ "AI", "PCs" ~ "PC"."""
+    a, b = _base(a), _base(b)
+    short, long = sorted((a, b), key=len)
+    return (
+        a == b
+        or (len(short) >= 4 and long.startswith(short))
+        or (len(short) >= 5 and a[:5] == b[:5])
+    )
 
 
 def _unshared_words(key_a: str, key_b: str) -> tuple[str, str]:
@@ -567,7 +598,7 @@ class Comparer:
             for start, end in phrase_spans(text):
                 surface = text[start:end]
                 key = phrase_key(surface)
-                if not key or f" {key} " in used_by_other:
+                if not key or f" {key} " in used_by_other or _states_a_fact(key):
                     continue
                 phrase = phrases.setdefault(key, Phrase(sentence.outlet, surface, key))
                 if sentence.index not in phrase.sentences:

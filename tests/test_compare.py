@@ -12,10 +12,13 @@ from assistant.cli import main
 from assistant.compare import (
     Comparison,
     align,
+    is_claim_text,
     phrase_key,
     phrase_spans,
     topic_of,
 )
+from assistant.compare import _same_name as same_name
+from assistant.compare import _states_a_fact as states_a_fact
 
 from .conftest import SEEDS
 
@@ -228,6 +231,28 @@ def test_phrases_skip_verbs_after_to_and_modals():
 def test_phrase_key_drops_determiner_and_case():
     assert phrase_key("The Kiev Regime") == "kiev regime"
     assert phrase_key("Russia’s leader") == "russia's leader"
+
+
+def test_claims_are_statements_not_lead_ins_headings_or_questions():
+    assert is_claim_text("The paper notes that talks are possible.", 5)
+    assert is_claim_text("“We will win,” he said.”", 5) and is_claim_text("He quit “today.”", 3)
+    assert not is_claim_text("The publication points to two aspects:", 5)
+    assert not is_claim_text("Altman and board in talks", 5)
+    assert not is_claim_text("Do you work at OpenAI and know more?", 5)
+    assert not is_claim_text("Kherson is key.", 5)
+
+
+def test_forms_of_one_name_are_not_wording_differences():
+    assert same_name("ukraine", "ukrainian troops") and same_name("ai's risk", "ai risks")
+    assert same_name("handheld pcs", "valve's handheld pc")
+    assert not same_name("kiev regime", "ukrainian authorities")
+    assert not same_name("nuclear weapons", "nuclear bomb")
+
+
+def test_dates_and_numbers_are_facts_not_wording():
+    assert states_a_fact("friday night") and states_a_fact("six months")
+    assert states_a_fact("2023 season")
+    assert states_a_fact("nov") and not states_a_fact("kiev regime")
 
 
 def test_align_is_one_to_one_and_respects_threshold():
