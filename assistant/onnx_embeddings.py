@@ -341,19 +341,27 @@ def quantize_int8(fp32_file: Path, out_file: Path) -> None:
 
 @contextmanager
 def _quiet_root_logger():
-    """Drop the quantiser's advice to "run pre-processing" (its shape inference fails on BERT)."""
+    """Drop the quantiser's advice to "run pre-processing" (its shape inference fails on BERT).
+
+    It logs through ``logging.warning``, which also installs a root handler when there is
+    none (after which every library's debug records print); that handler is removed again.
+    """
 
     class _DropWarnings(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
             return record.levelno > logging.WARNING
 
     root = logging.getLogger()
+    handlers_before = list(root.handlers)
     dropper = _DropWarnings()
     root.addFilter(dropper)
     try:
         yield
     finally:
         root.removeFilter(dropper)
+        for handler in root.handlers[:]:
+            if handler not in handlers_before:
+                root.removeHandler(handler)
 
 
 @contextmanager
