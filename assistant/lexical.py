@@ -47,6 +47,7 @@ class LexicalIndex:
     published_ts: np.ndarray
     version: str
     _bm25: object
+    _positions: dict | None = None
 
     @classmethod
     def build(cls, ids, texts, outlets, published_ts, version: str) -> LexicalIndex:
@@ -60,19 +61,32 @@ class LexicalIndex:
         dates = np.asarray([ts if ts is not None else -1 for ts in published_ts], dtype=np.int64)
         return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None)
 
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for ``query`` (zeros when no term is known)."""
+        terms = [term for term in tokenize(query) if term in self._vocab()]
+        if not terms or self._bm25 is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def position(self, chunk_id: str) -> int | None:
+        """Row of ``chunk_id`` in the score arrays."""
+        if self._positions is None:
+            self._positions = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+        return self._positions.get(chunk_id)
+
     def search(
         self,
-        query: str,
+        query: str | np.ndarray,
         k: int,
         outlets: set[str] | None = None,
         since_ts: int | None = None,
         until_ts: int | None = None,
     ) -> list[tuple[str, float]]:
-        """Top ``k`` ``(chunk_id, score)`` pairs, best first, within the filters."""
-        terms = [term for term in tokenize(query) if term in self._vocab()]
-        if not terms or self._bm25 is None:
-            return []
-        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        """Top ``k`` ``(chunk_id, score)`` pairs, best first, within the filters.
+
+        ``query`` may be the text or its precomputed :meth:`scores`.
+        """
+        scores = self.scores(query) if isinstance(query, str) else query
         mask = self._mask(outlets, since_ts, until_ts)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)

@@ -1,6 +1,6 @@
 """Hybrid (BM25 + dense), outlet-aware retrieval as a LangChain ``BaseRetriever``.
 
-Dense hits come from Chroma, lexical hits from BM25, fused by reciprocal rank. When the
+Dense hits come from Chroma, lexical hits from BM25, scored together (cosine plus scaled BM25). When the
 question names outlets, each named outlet is searched under its own filter so that every
 one is represented; otherwise the top k is diversified so that each outlet that covers the
 question gets at least one passage.
@@ -8,6 +8,7 @@ question gets at least one passage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,8 +22,14 @@ from pydantic import ConfigDict
 from .errors import IndexStoreError, InputError
 from .outlets import outlets_named_in, resolve_outlets
 
-RRF_K = 60
+LEXICAL_WEIGHT = 1.0  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
+DATE_BONUS = 0.1  # for passages of articles published on a date the question names
 COVERAGE_MARGIN = 0.12  # an outlet "covers" a question when its best passage is this close
+_MONTHS = "january february march april may june july august september october november december"
+_DATE_IN_TEXT = re.compile(
+    r"\b(" + "|".join(_MONTHS.split()) + r")\s+(\d{1,2}),?\s+(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b",
+    re.I,
+)
 
 
 @dataclass
@@ -74,10 +81,35 @@ def to_timestamp(value: str | date | datetime | None, end_of_day: bool = False) 
 @dataclass
 class _Hit:
     chunk_id: str
-    fused: float
+    relevance: float
     similarity: float
     document: str
     metadata: dict
+
+
+def dates_named_in(text: str) -> set[str]:
+    """ISO dates (YYYY-MM-DD) the text names, e.g. "published on October 12, 2023"."""
+    found = set()
+    for match in _DATE_IN_TEXT.finditer(text):
+        if match.group(1):
+            month = _MONTHS.split().index(match.group(1).lower()) + 1
+            day, year = int(match.group(2)), int(match.group(3))
+        else:
+            year, month, day = (int(match.group(i)) for i in (4, 5, 6))
+        if 1 <= day <= 31:
+            found.add(f"{year:04d}-{month:02d}-{day:02d}")
+    return found
+
+
+@dataclass
+class _Query:
+    """What every search for one question shares."""
+
+    text: str
+    vector: np.ndarray
+    lexical_scores: np.ndarray
+    lexical_scale: float
+    dates: set[str]
 
 
 class HybridRetriever(BaseRetriever):
@@ -85,7 +117,7 @@ class HybridRetriever(BaseRetriever):
 
     ``invoke(question, k=..., outlets=[...], since=..., until=...)`` takes per-call filters.
     Each returned ``Document`` has the chunk text as ``page_content`` and the index metadata
-    plus ``chunk_id``, ``score`` (fused) and ``similarity`` (cosine to the question).
+    plus ``chunk_id``, ``score`` (relevance) and ``similarity`` (cosine to the question).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -116,11 +148,19 @@ class HybridRetriever(BaseRetriever):
             until_ts=to_timestamp(until, end_of_day=True),
         )
         named = [] if filters.outlets else outlets_named_in(query, known)
-        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        lexical_scores = self.store.lexical().scores(query)
+        top_lexical = float(lexical_scores.max()) if len(lexical_scores) else 0.0
+        q = _Query(
+            text=query,
+            vector=np.asarray(self.embeddings.embed_query(query), dtype=np.float32),
+            lexical_scores=lexical_scores,
+            lexical_scale=LEXICAL_WEIGHT / top_lexical if top_lexical > 0 else 0.0,
+            dates=dates_named_in(query),
+        )
         if named and len(named) < len(known):
-            hits = self._per_outlet(query, vector, named, filters, k)
+            hits = self._per_outlet(q, named, filters, k)
         else:
-            hits = self._search(query, vector, filters, max(self.fetch_k, k))
+            hits = self._search(q, filters, max(self.fetch_k, k))
             hits = self._diversified(hits, k) if self.diversify else hits[:k]
         return [self._document(hit) for hit in hits]
 
@@ -130,26 +170,26 @@ class HybridRetriever(BaseRetriever):
 
     # ----- search --------------------------------------------------------------------------
 
-    def _search(self, query: str, vector: np.ndarray, filters: Filters, n: int) -> list[_Hit]:
-        dense = self._dense(vector, filters, n)
-        lexical = self.store.lexical().search(
-            query, n, set(filters.outlets) if filters.outlets else None,
+    def _search(self, q: _Query, filters: Filters, n: int) -> list[_Hit]:
+        """Union of the n best dense and n best lexical chunks, by relevance."""
+        lexical_index = self.store.lexical()
+        dense = self._dense(q.vector, filters, n)
+        lexical = lexical_index.search(
+            q.lexical_scores, n, set(filters.outlets) if filters.outlets else None,
             filters.since_ts, filters.until_ts,
         )  # fmt: skip
-        fused: dict[str, float] = {}
-        for rank, chunk_id in enumerate(dense):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (chunk_id, _score) in enumerate(lexical):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        missing = [chunk_id for chunk_id in fused if chunk_id not in dense]
+        missing = [chunk_id for chunk_id, _ in lexical if chunk_id not in dense]
         if missing:
-            dense.update(self._fetch(missing, vector))
-        hits = [
-            _Hit(chunk_id, score, *dense[chunk_id])
-            for chunk_id, score in fused.items()
-            if chunk_id in dense
-        ]
-        hits.sort(key=lambda hit: (-hit.fused, -hit.similarity))
+            dense.update(self._fetch(missing, q.vector))
+        hits = []
+        for chunk_id, (similarity, text, meta) in dense.items():
+            row = lexical_index.position(chunk_id)
+            lexical_score = float(q.lexical_scores[row]) if row is not None else 0.0
+            relevance = similarity + q.lexical_scale * lexical_score
+            if q.dates and str(meta.get("published", ""))[:10] in q.dates:
+                relevance += DATE_BONUS
+            hits.append(_Hit(chunk_id, relevance, similarity, text, meta))
+        hits.sort(key=lambda hit: -hit.relevance)
         return hits
 
     def _dense(self, vector: np.ndarray, filters: Filters, n: int) -> dict[str, tuple]:
@@ -191,22 +231,23 @@ class HybridRetriever(BaseRetriever):
 
     # ----- outlet awareness ----------------------------------------------------------------
 
-    def _per_outlet(self, query, vector, named, filters, k) -> list[_Hit]:
-        """Round-robin over the named outlets' own rankings, then their joint ranking."""
+    def _per_outlet(self, q: _Query, named: list[str], filters: Filters, k: int) -> list[_Hit]:
+        """Each named outlet's best passages, topped up from their joint ranking.
+
+        Relevance is comparable across outlets (absolute cosine, BM25 scaled by the query's
+        best score anywhere), so the final order is by relevance, not by outlet.
+        """
         per = max(2, -(-k // len(named)))
-        pools = [self._search(query, vector, filters.narrowed_to(o), per) for o in named]
-        joint = Filters(named, filters.since_ts, filters.until_ts)
-        general = self._search(query, vector, joint, max(self.fetch_k, k))
         chosen: dict[str, _Hit] = {}
-        for rank in range(per):
-            for pool in pools:
-                if rank < len(pool) and len(chosen) < k:
-                    chosen.setdefault(pool[rank].chunk_id, pool[rank])
-        for hit in general:
+        for outlet in named:
+            for hit in self._search(q, filters.narrowed_to(outlet), max(per, 10))[:per]:
+                chosen.setdefault(hit.chunk_id, hit)
+        joint = Filters(named, filters.since_ts, filters.until_ts)
+        for hit in self._search(q, joint, max(self.fetch_k, k)):
             if len(chosen) >= k:
                 break
             chosen.setdefault(hit.chunk_id, hit)
-        return list(chosen.values())
+        return sorted(chosen.values(), key=lambda hit: -hit.relevance)[:k]
 
     @staticmethod
     def _diversified(hits: list[_Hit], k: int) -> list[_Hit]:
@@ -230,7 +271,7 @@ class HybridRetriever(BaseRetriever):
         metadata = {
             **hit.metadata,
             "chunk_id": hit.chunk_id,
-            "score": round(hit.fused, 6),
+            "score": round(hit.relevance, 6),
             "similarity": round(hit.similarity, 4),
         }
         return Document(page_content=hit.document, metadata=metadata, id=hit.chunk_id)
