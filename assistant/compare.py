@@ -511,25 +511,32 @@ class Comparer:
             return []
         vectors = self._embed([p.text for p in phrases_a] + [p.text for p in phrases_b])
         cosine = vectors[: len(phrases_a)] @ vectors[len(phrases_a) :].T
-        in_slot = np.array([[any((i, j) in slots for i in pa.sentences for j in pb.sentences)
-                             for pb in phrases_b] for pa in phrases_a])  # fmt: skip
-        in_context = self._same_context(phrases_a, phrases_b, sentence_vectors)
+        occurs_a = _incidence([p.sentences for p in phrases_a], len(sentence_vectors))
+        occurs_b = _incidence([p.sentences for p in phrases_b], len(sentence_vectors))
+        slot_matrix = np.zeros((len(sentence_vectors),) * 2)
+        for i, j in slots:
+            slot_matrix[i, j] = 1.0
+        in_slot = occurs_a @ slot_matrix @ occurs_b.T > 0
+        in_context = self._same_context(phrases_a, phrases_b, occurs_a, occurs_b,
+                                        sentence_vectors)  # fmt: skip
         cosine[~(in_slot | in_context)] = -1.0
         threshold = np.where(in_slot, self.config.slot_threshold, self.config.phrase_threshold)
         self._discount_shared_words(phrases_a, phrases_b, cosine, threshold)
         return self._pair_phrases(phrases_a, phrases_b, cosine, in_slot, threshold)
 
-    def _same_context(self, phrases_a, phrases_b, sentence_vectors) -> np.ndarray:
+    def _same_context(self, phrases_a, phrases_b, occurs_a, occurs_b, sentence_vectors):
         """Whether two phrases are used alike: in similar sentences, or next to the same word."""
-        similar = np.zeros((len(phrases_a), len(phrases_b)), dtype=bool)
-        for i, pa in enumerate(phrases_a):
-            rows = sentence_vectors[pa.sentences]
-            for j, pb in enumerate(phrases_b):
-                best = float((rows @ sentence_vectors[pb.sentences].T).max())
-                similar[i, j] = best >= self.config.context_threshold or bool(
-                    pa.neighbours & pb.neighbours
-                )
-        return similar
+        similar = sentence_vectors @ sentence_vectors.T >= self.config.context_threshold
+        in_similar = occurs_a @ similar.astype(float) @ occurs_b.T > 0
+        vocabulary: dict[str, int] = {}
+        for phrase in [*phrases_a, *phrases_b]:
+            for word in phrase.neighbours:
+                vocabulary.setdefault(word, len(vocabulary))
+        near_a = _incidence([[vocabulary[w] for w in p.neighbours] for p in phrases_a],
+                            len(vocabulary))  # fmt: skip
+        near_b = _incidence([[vocabulary[w] for w in p.neighbours] for p in phrases_b],
+                            len(vocabulary))  # fmt: skip
+        return in_similar | (near_a @ near_b.T > 0)
 
     def _discount_shared_words(self, phrases_a, phrases_b, cosine, threshold) -> None:
         """Phrases that share words are only as similar as the words they do not share.
@@ -540,14 +547,14 @@ class Comparer:
         thing. Names that are forms of each other are not differences at all.
         """
         residuals: dict[tuple[int, int], tuple[str, str]] = {}
-        for i, pa in enumerate(phrases_a):
-            for j, pb in enumerate(phrases_b):
-                if _same_name(pa.key, pb.key):
-                    cosine[i, j] = -1.0
-                elif cosine[i, j] >= threshold[i, j]:
-                    rest_a, rest_b = _unshared_words(pa.key, pb.key)
-                    if rest_a != pa.key or rest_b != pb.key:
-                        residuals[(i, j)] = (rest_a, rest_b)
+        for i, j in np.argwhere(cosine > 0):  # pairs out of context are already at -1
+            pa, pb = phrases_a[i], phrases_b[j]
+            if _same_name(pa.key, pb.key):
+                cosine[i, j] = -1.0
+            elif cosine[i, j] >= threshold[i, j]:
+                rest_a, rest_b = _unshared_words(pa.key, pb.key)
+                if rest_a != pa.key or rest_b != pb.key:
+                    residuals[(int(i), int(j))] = (rest_a, rest_b)
         if not residuals:
             return
         texts = [text for pair in residuals.values() for text in pair]
@@ -606,6 +613,14 @@ class Comparer:
                 around = _TOKEN.findall(text[:start])[-2:] + _TOKEN.findall(text[end:])[:2]
                 phrase.neighbours.update(tokenize(" ".join(around)))
         return list(phrases.values())
+
+
+def _incidence(members: list[list[int]], size: int) -> np.ndarray:
+    """A 0/1 matrix with a row per item and a 1 in each column the item has."""
+    matrix = np.zeros((len(members), size))
+    for row, columns in enumerate(members):
+        matrix[row, columns] = 1.0
+    return matrix
 
 
 def _overlaps(key: str, taken: set[str]) -> bool:
