@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 
 from .chain import build_chain
 from .compare import Comparison, compare_outlets
-from .errors import InputError
+from .errors import InputError, LLMError
 from .extractive import ExtractiveAnswerer
 from .models import Answer
 from .retrieval import HybridRetriever
@@ -50,6 +50,7 @@ class Assistant:
         self._embeddings = embeddings
         self._client = client
         self._answerer = answerer
+        self._extractive: ExtractiveAnswerer | None = None
         self._store: IndexStore | None = None
         self._lock = threading.RLock()
 
@@ -88,12 +89,28 @@ class Assistant:
     def answerer(self):
         """The answerer the settings name (extractive unless an LLM is configured)."""
         if self._answerer is None:
-            self._answerer = ExtractiveAnswerer(self.embeddings)
+            if self.settings.llm.strip().lower() == "extractive":
+                self._answerer = ExtractiveAnswerer(self.embeddings)
+            else:
+                from .generative import make_generative_answerer
+
+                self._answerer = make_generative_answerer(self.settings, self.embeddings)
         return self._answerer
+
+    @property
+    def extractive_answerer(self) -> ExtractiveAnswerer:
+        """The extractive answerer (the default, and the fallback when the LLM fails)."""
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            return self.answerer
+        if self._extractive is None:
+            self._extractive = ExtractiveAnswerer(self.embeddings)
+        return self._extractive
 
     def chain(self, answerer=None):
         """The retrieval chain (see :func:`assistant.chain.build_chain`)."""
-        return build_chain(self.retriever, answerer or self.answerer, k=self.settings.top_k)
+        answerer = answerer or self.answerer
+        condense = getattr(answerer, "condense", None)
+        return build_chain(self.retriever, answerer, condense=condense, k=self.settings.top_k)
 
     # ----- indexing --------------------------------------------------------------------------
 
@@ -179,18 +196,77 @@ class Assistant:
         self.store.check_embedder()
         inputs = {"question": question, "history": history, "outlets": outlets,
                   "since": since, "until": until, "k": k}  # fmt: skip
-        return self.chain().invoke(inputs)
+        try:
+            return self.chain().invoke(inputs)
+        except LLMError as error:
+            return self._fallback(inputs, error)
+
+    def _fallback(self, inputs: dict, error: LLMError) -> Answer:
+        """The extractive answer, with a notice, when the LLM failed and fallback is on."""
+        if not self.settings.llm_fallback:
+            raise error
+        result = self.chain(self.extractive_answerer).invoke(inputs)
+        return result.model_copy(update={"notice": fallback_notice(error)})
 
     def stream(
         self, question: str, outlets: list[str] | None = None, history=None, since=None,
         until=None, k: int | None = None,
     ) -> Iterator[str | Answer]:  # fmt: skip
-        """Yield the answer text piece by piece, then the final :class:`Answer`."""
-        result = self.answer(question, outlets=outlets, history=history, since=since,
-                             until=until, k=k)  # fmt: skip
-        for block in result.text.split("\n\n"):
-            yield block + "\n\n"
-        yield result
+        """Yield the answer text piece by piece, then the final :class:`Answer`.
+
+        A generative answerer streams the model's tokens as they come (the final
+        :class:`Answer` carries the grounded, renumbered text); the extractive one yields
+        its paragraphs.
+        """
+        if not hasattr(self.answerer, "stream"):
+            result = self.answer(question, outlets=outlets, history=history, since=since,
+                                 until=until, k=k)  # fmt: skip
+            yield from _paragraphs_then(result)
+            return
+        question = clean_question(question, self.settings.max_question_chars)
+        self.store.check_embedder()
+        inputs = {"question": question, "history": history, "outlets": outlets,
+                  "since": since, "until": until, "k": k}  # fmt: skip
+        try:
+            yield from self._generative_stream(inputs)
+        except LLMError as error:
+            yield from _paragraphs_then(self._fallback(inputs, error))
+
+    def _generative_stream(self, inputs: dict) -> Iterator[str | Answer]:
+        capture = _CapturePassages(condense=getattr(self.answerer, "condense", None))
+        self.chain(capture).invoke(inputs)  # the chain's standalone question and retrieval
+        for piece in self.answerer.stream(capture.question, capture.documents):
+            if isinstance(piece, Answer):
+                piece = piece.model_copy(update={"question": inputs["question"]})
+            yield piece
+
+
+class _CapturePassages:
+    """Stands in for the answerer to keep the chain's standalone question and passages."""
+
+    def __init__(self, condense=None):
+        self.question = ""
+        self.documents: list[Document] = []
+        self.condense = condense
+
+    def answer(self, question: str, documents: list[Document]) -> Answer:
+        """Record what the real answerer would get."""
+        self.question, self.documents = question, documents
+        return Answer.refusal(question)
+
+
+def _paragraphs_then(result: Answer) -> Iterator[str | Answer]:
+    for block in result.text.split("\n\n"):
+        yield block + "\n\n"
+    yield result
+
+
+def fallback_notice(error: LLMError) -> str:
+    """The sentence telling the reader the extractive answerer stood in for the LLM."""
+    endpoint = getattr(error, "endpoint", None)
+    reason = getattr(error, "reason", None) or error.message
+    where = f"The LLM at {endpoint}" if endpoint else "The LLM"
+    return f"{where} failed ({reason}), so the extractive answerer answered instead."
 
 
 _default: Assistant | None = None
