@@ -93,7 +93,9 @@ def _run(args) -> int:
     from .settings import load_settings
 
     llm = getattr(args, "llm", None)
-    settings = load_settings(index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm)
+    settings = load_settings(
+        index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm
+    )
     assistant = Assistant(settings)
     handler = {
         "index": _index,

@@ -119,7 +119,7 @@ class LocalEmbeddings(Embeddings):
                 except Exception as error:  # noqa: BLE001 - any load failure is a config issue
                     raise ConfigError(
                         f"could not load embedding model from {self.path}: {error}",
-                        hint="check ASSISTANT_EMBEDDING_MODEL points at a sentence-transformers model",
+                        hint="point ASSISTANT_EMBEDDING_MODEL at a sentence-transformers folder",
                     ) from error
         return self._model
 
@@ -141,22 +141,28 @@ class LocalEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
     def token_counter(self):
-        """A function counting the model's word pieces in a text (fast Rust tokenizer)."""
-        tokenizer_file = self.path / "tokenizer.json"
-        if not tokenizer_file.is_file():
-            from .chunking import approx_token_count
+        """A function counting the model's word pieces in a text."""
+        return word_piece_counter(self.path)
 
-            return approx_token_count
-        from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
+def word_piece_counter(model_dir: Path):
+    """A function counting a model's word pieces in a text (its fast Rust tokenizer), or an
+    approximation when the model folder has no ``tokenizer.json``."""
+    tokenizer_file = model_dir / "tokenizer.json"
+    if not tokenizer_file.is_file():
+        from .chunking import approx_token_count
 
-        def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False).ids)
+        return approx_token_count
+    from tokenizers import Tokenizer
 
-        return count
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    return count
 
 
 def make_embeddings(settings) -> Embeddings:
@@ -170,7 +176,8 @@ def make_embeddings(settings) -> Embeddings:
     if settings.embedding_backend == "onnx-int8":
         from .onnx_embeddings import OnnxEmbeddings
 
-        return OnnxEmbeddings(settings.embedding_model, cache_dir=Path(settings.index_dir) / "models")
+        cache_dir = Path(settings.index_dir) / "models"
+        return OnnxEmbeddings(settings.embedding_model, cache_dir=cache_dir)
     raise ConfigError(
         f"embedding backend '{settings.embedding_backend}' is not available yet",
         hint="set ASSISTANT_EMBEDDING_BACKEND to torch or onnx-int8",

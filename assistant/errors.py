@@ -36,4 +36,3 @@ class InputError(AssistantError):
 
 class LLMError(AssistantError):
     """The configured chat model cannot be reached or failed to answer."""
-

@@ -150,7 +150,8 @@ class ExtractiveAnswerer:
             similarity = float(document.metadata.get("similarity", 0.0))
             best_by_outlet[outlet] = max(best_by_outlet.get(outlet, -1.0), similarity)
         top_similarity = max(best_by_outlet.values())
-        covering = [o for o, s in best_by_outlet.items() if s >= top_similarity - config.outlet_margin]
+        bar = top_similarity - config.outlet_margin
+        covering = [outlet for outlet, best in best_by_outlet.items() if best >= bar]
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []

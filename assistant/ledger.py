@@ -164,7 +164,8 @@ class Ledger:
             return {}
         marks = ",".join("?" * len(ids))
         cursor = self._db.execute(
-            f"SELECT article_id, text FROM articles WHERE collection = ? AND article_id IN ({marks})",
+            "SELECT article_id, text FROM articles"
+            f" WHERE collection = ? AND article_id IN ({marks})",
             (collection, *ids),
         )
         return dict(cursor.fetchall())

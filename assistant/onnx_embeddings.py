@@ -213,22 +213,10 @@ class OnnxEmbeddings(Embeddings):
         return mean_pool_normalized(hidden, mask)
 
     def token_counter(self) -> Callable[[str], int]:
-        """A function counting the model's word pieces in a text (fast Rust tokenizer)."""
-        tokenizer_file = self.path / "tokenizer.json"
-        if not tokenizer_file.is_file():
-            from .chunking import approx_token_count
+        """A function counting the model's word pieces in a text."""
+        from .embeddings import word_piece_counter
 
-            return approx_token_count
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-
-        def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False).ids)
-
-        return count
+        return word_piece_counter(self.path)
 
 
 def mean_pool_normalized(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -1,9 +1,9 @@
 """Hybrid (BM25 + dense), outlet-aware retrieval as a LangChain ``BaseRetriever``.
 
-Dense hits come from Chroma, lexical hits from BM25, scored together (cosine plus scaled BM25). When the
-question names outlets, each named outlet is searched under its own filter so that every
-one is represented; otherwise the top k is diversified so that each outlet that covers the
-question gets at least one passage.
+Dense hits come from Chroma, lexical hits from BM25, scored together (cosine plus scaled
+BM25). When the question names outlets, each named outlet is searched under its own filter
+so that every one is represented; otherwise the top k is diversified so that each outlet
+that covers the question gets at least one passage.
 """
 
 from __future__ import annotations

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
 
     index_dir: Path = Field(default_factory=lambda: _project_dir("index"))
-    sources: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [_project_dir("seeds")])
+    sources: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [_project_dir("seeds")]
+    )
     prompts_dir: Path = Field(default_factory=lambda: _project_dir("prompts"))
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL

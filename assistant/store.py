@@ -8,6 +8,7 @@ with old or new content, and the next run removes what the killed one left behin
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -222,10 +223,9 @@ class IndexStore:
                 outlets.append(meta.get("outlet", ""))
                 dates.append(meta.get("published_ts"))
         index = LexicalIndex.build(ids, texts, outlets, dates, version)
-        try:
+        # A read-only index still answers: the lexical index then lives in memory only.
+        with contextlib.suppress(OSError):
             index.save(self.index_dir / LEXICAL_DIR, self.active or "none")
-        except OSError:
-            pass  # a read-only index still answers; the lexical index lives in memory
         return index
 
     # ----- writing -------------------------------------------------------------------------
@@ -238,7 +238,11 @@ class IndexStore:
             if self.active and self.ledger.get_state("chunking") != self._chunking_id():
                 # Chunks of another size cannot be updated in place: rebuild beside them.
                 report = self._sync_into(
-                    self._new_collection_name(), list(paths), True, progress, switch=True,
+                    self._new_collection_name(),
+                    list(paths),
+                    True,
+                    progress,
+                    switch=True,
                     fresh=True,
                 )
                 report.notes.insert(0, "chunk settings changed: the index was rebuilt")

@@ -65,8 +65,9 @@ def seed_index_template(tmp_path_factory, real_embeddings):
                           embeddings=real_embeddings)  # fmt: skip
     report = assistant.index()
     assert len(report.added) == 2, report.summary()
-    assistant.store.client.clear_system_cache() if hasattr(assistant.store.client,
-                                                            "clear_system_cache") else None
+    assistant.store.client.clear_system_cache() if hasattr(
+        assistant.store.client, "clear_system_cache"
+    ) else None
     return folder
 
 

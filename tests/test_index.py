@@ -185,7 +185,9 @@ def test_cli_index_sources_ask_with_real_model(tmp_path, capsys):
     assert main(["--index-dir", index_dir, "sources"]) == 0
     listing = capsys.readouterr().out
     assert "fakty.com.ua (1)" in listing and "TASS (1)" in listing
-    assert main(["--index-dir", index_dir, "ask", "anti-drone missiles sent to Kiev", "--json"]) == 0
+    assert (
+        main(["--index-dir", index_dir, "ask", "anti-drone missiles sent to Kiev", "--json"]) == 0
+    )
     answer = json.loads(capsys.readouterr().out)
     assert answer["outlets"] == ["TASS"]
     assert "anti-drone missiles" in answer["citations"][0]["quote"]
