@@ -10,6 +10,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from assistant.cli import main as cli_main
+from assistant.compare import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
 from assistant.errors import ConfigError
 from assistant.models import Answer, AnswerSentence, Citation
 from ui import render
@@ -202,6 +203,35 @@ def test_credentials_are_enforced(seed_assistant, tmp_path):
         demo.close()
 
 
+def compare(client: Client, topic: str, outlets=None, since="", until=""):
+    """Compare through the app's /compare endpoint; returns (columns, sources, comparison)."""
+    return client.predict(topic, outlets or [], since, until, api_name="/compare")
+
+
+def test_compare_shows_outlet_columns_with_the_shared_claim_side_by_side(client):
+    table, sources, comparison = compare(client, "Kherson negotiations")
+    assert set(comparison["outlets"]) == {"TASS", "fakty.com.ua"}
+    heads = table.split('class="cmp-grid cmp-head"')[1].split("</div></div>")[0]
+    assert "TASS" in heads and "fakty.com.ua" in heads
+    rows = table.split('<div class="cmp-row cmp-shared">')[1:]
+    defeat = [row for row in rows if row.count("complete defeat") == 2]
+    assert len(defeat) == 1, "both outlets' “complete defeat” quotes share one row"
+    assert "TASS reports:" in defeat[0] and "fakty.com.ua reports:" in defeat[0]
+    for claim in comparison["per_outlet"]["TASS"] + comparison["per_outlet"]["fakty.com.ua"]:
+        assert f'href="#src-cmp-{claim["citation"]}"' in table
+        assert f'id="src-cmp-{claim["citation"]}"' in sources
+    assert "Reported by one outlet only" in table and "Differences in wording" in table
+    badges = sources.count('<div class="outlet-group-head">')
+    assert badges == 2 and sources.count("<mark>") == len(comparison["citations"])
+
+
+def test_compare_errors_are_messages(client):
+    with pytest.raises(AppError, match="Type a topic"):
+        compare(client, "  ")
+    with pytest.raises(AppError, match="date"):
+        compare(client, "Kherson negotiations", since="next tuesday")
+
+
 # ----- serving rules ----------------------------------------------------------------------------
 
 
@@ -281,6 +311,39 @@ def test_rendered_html_never_contains_article_markup():
         assert "<script" not in html and "<img" not in html and "<b>" not in html
         assert 'href="javascript' not in html and "${" not in html
     assert "](" not in render.answer_message(answer, 0)  # no Markdown link survives
+
+
+def test_comparison_html_never_contains_article_markup():
+    answer = hostile_answer()
+    citation = answer.citations[0]
+    other = citation.model_copy(update={"number": 2, "outlet": "Plain News"})
+    evil = Claim(outlet=citation.outlet, quote=citation.quote, citation=1)
+    plain = Claim(outlet="Plain News", quote="${7*7} <b>bold</b> {{x}}", citation=2)
+    comparison = Comparison(
+        topic="<script>t</script>",
+        text="",
+        outlets=[citation.outlet, "Plain News"],
+        per_outlet={citation.outlet: [evil], "Plain News": [plain]},
+        shared=[SharedClaim(claims=[evil, plain], similarity=0.9)],
+        unique={citation.outlet: [evil]},
+        wording_differences=[
+            WordingDifference(
+                phrasings=[
+                    Phrasing(outlet=citation.outlet, text="<i>x</i>", variants=["<u>"]),
+                    Phrasing(outlet="Plain News", text="$" + "{y}", citations=[2]),
+                ],
+                similarity=0.7,
+            )
+        ],
+        citations=[citation, other],
+        not_covering=["<b>Gone</b>"],
+    )
+    for html in (render.comparison_html(comparison), render.comparison_sources_html(comparison)):
+        assert "<script" not in html and "<img" not in html and "<b>" not in html
+        assert "<i>" not in html and "<u>" not in html
+        assert 'href="javascript' not in html and "${" not in html and "{{" not in html
+    table = render.comparison_html(comparison)
+    assert "&lt;b&gt;Evil&lt;/b&gt; Times reports:" in table
 
 
 def test_quote_is_highlighted_at_its_offset_within_the_passage():

@@ -130,3 +130,24 @@ def test_article_markup_renders_as_inert_text(page):
         assert page.locator(f"{area} script").count() == 0
         assert page.locator(f"{area} img[src='x']").count() == 0
         assert page.locator(f"{area} b").count() == 0
+
+
+def test_compare_tab_shows_outlet_columns_and_sources(page):
+    page.get_by_role("tab", name="Compare outlets").click()
+    topic = field(page, "compare-topic")
+    topic.fill("Kherson negotiations")
+    page.click("#compare-button")
+    page.wait_for_selector("#comparison .cmp-shared .cmp-cell")
+    heads = page.locator("#comparison .cmp-col-head .outlet-badge").all_inner_texts()
+    assert sorted(heads) == ["TASS", "fakty.com.ua"]
+    shared = page.locator("#comparison .cmp-shared").all_inner_texts()
+    assert any(row.count("complete defeat") == 2 for row in shared)
+    groups = page.locator("#compare-sources .outlet-group-head .outlet-badge").all_inner_texts()
+    assert sorted(groups) == ["TASS", "fakty.com.ua"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+    link = page.locator("#comparison a.cite-link").first
+    target = link.get_attribute("href")
+    link.click()
+    assert page.evaluate("location.hash") == target
+    assert page.locator(target).is_visible()

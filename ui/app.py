@@ -4,6 +4,7 @@
 Nothing here retrieves or answers: every action calls the Assistant's public API.
 
 API endpoints (for ``gradio_client``): ``/ask`` (question, history, outlets, since, until),
+``/compare`` (topic, outlets, since, until -> comparison HTML, sources HTML, Comparison JSON),
 ``/add_files`` (files), ``/add_text`` (outlet, title, date, text), ``/remove_article``
 (article id), ``/refresh``.
 """
@@ -86,6 +87,7 @@ class ChatBackend:
         self.max_files = max_files
         self.max_file_bytes = max_file_bytes
         self.outlet_filter: gr.CheckboxGroup | None = None
+        self.compare_filter: gr.CheckboxGroup | None = None
 
     # ----- chat ---------------------------------------------------------------------------
 
@@ -171,6 +173,49 @@ class ChatBackend:
         answer = Answer.model_validate(data)
         return render.coverage_html(answer), render.sources_html(answer, turn)
 
+    # ----- comparing outlets --------------------------------------------------------------
+
+    def compare(
+        self,
+        topic: str,
+        outlets: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> tuple[str, str, dict]:
+        """Compare how the outlets report ``topic``: ``(columns HTML, sources HTML, JSON)``."""
+        topic = (topic or "").strip()
+        if not topic:
+            raise gr.Error("Type a topic to compare, e.g. “Kherson negotiations”.",
+                           print_exception=False)  # fmt: skip
+        try:
+            comparison = self.assistant.compare(
+                topic,
+                outlets=list(outlets or []) or None,
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+            )
+        except AssistantError as error:
+            raise gr.Error(_error_text(error), print_exception=False) from error
+        except Exception as error:  # last line of defence: a message, never a traceback
+            log.exception("comparing %r failed", topic)
+            raise gr.Error(
+                f"Something went wrong ({type(error).__name__}); the details are in the server"
+                " log.",
+                print_exception=False,
+            ) from error
+        return (
+            render.comparison_html(comparison),
+            render.comparison_sources_html(comparison),
+            comparison.model_dump(mode="json"),
+        )
+
+    def compare_choices(self) -> dict:
+        """The outlet choices of the Compare tab's filter."""
+        choices = render.outlet_choices(self.assistant.outlets())
+        if self.compare_filter is not None:
+            self.compare_filter.choices = choices
+        return gr.update(choices=choices)
+
     # ----- the index ----------------------------------------------------------------------
 
     def refresh(self) -> tuple:
@@ -181,6 +226,8 @@ class ChatBackend:
         if self.outlet_filter is not None:
             # Sessions that never loaded the page (API clients) validate against these.
             self.outlet_filter.choices = choices
+        if self.compare_filter is not None:
+            self.compare_filter.choices = choices
         return (
             gr.update(choices=choices),
             render.library_html(grouped),
@@ -464,14 +511,21 @@ def build_demo(
         with gr.Tabs():
             with gr.Tab("Ask", id="ask") as ask_tab:
                 ask = _ask_tab(render.outlet_choices(assistant.outlets()))
+            with gr.Tab("Compare outlets", id="compare") as compare_tab:
+                compare = _compare_tab(render.outlet_choices(assistant.outlets()))
             with gr.Tab("Sources", id="sources") as sources_tab:
                 manage = _sources_tab(max_files, max_file_bytes)
         backend.outlet_filter = ask["outlets"]
+        backend.compare_filter = compare["outlets"]
         _wire(demo, backend, ask, manage, status, answers, concurrency)
+        _wire_compare(demo, backend, compare, concurrency)
         for tab in (ask_tab, sources_tab):  # another user may have changed the index
             tab.select(
                 backend.refresh, None, _refreshed(ask, manage, status), api_visibility="private"
             )
+        compare_tab.select(
+            backend.compare_choices, None, compare["outlets"], api_visibility="private"
+        )
     return demo
 
 
@@ -528,6 +582,48 @@ def _ask_tab(choices: list[tuple[str, str]]) -> dict:
         "sources": sources,
         "raw": raw,
     }
+
+
+def _compare_tab(choices: list[tuple[str, str]]) -> dict:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=480):
+            with gr.Row(elem_id="compare-row"):
+                topic = gr.Textbox(
+                    placeholder="A topic or question, e.g. “Kherson negotiations”",
+                    show_label=False,
+                    scale=6,
+                    lines=1,
+                    max_lines=3,
+                    elem_id="compare-topic",
+                )
+                run = gr.Button("Compare", variant="primary", scale=1, min_width=100,
+                                elem_id="compare-button")  # fmt: skip
+            table = gr.HTML(render.EMPTY_COMPARISON, elem_id="comparison")
+        with gr.Column(scale=2, min_width=340, elem_id="compare-side"):
+            with gr.Accordion("Filters", open=True):
+                outlets = gr.CheckboxGroup(
+                    label="Outlets to compare (none ticked = all that cover the topic)",
+                    choices=choices,
+                    elem_id="compare-outlets",
+                )
+                with gr.Row():
+                    since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD",
+                                       elem_id="compare-since")  # fmt: skip
+                    until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD",
+                                       elem_id="compare-until")  # fmt: skip
+            sources = gr.HTML(render.EMPTY_COMPARE_SOURCES, elem_id="compare-sources")
+            with gr.Accordion("Comparison as JSON", open=False):
+                raw = gr.JSON(label="Last comparison", elem_id="comparison-json")
+    return {"topic": topic, "run": run, "table": table, "outlets": outlets, "since": since,
+            "until": until, "sources": sources, "raw": raw}  # fmt: skip
+
+
+def _wire_compare(demo, backend: ChatBackend, compare: dict, concurrency: int) -> None:
+    inputs = [compare["topic"], compare["outlets"], compare["since"], compare["until"]]
+    outputs = [compare["table"], compare["sources"], compare["raw"]]
+    options = {"concurrency_limit": concurrency, "concurrency_id": "answer"}
+    compare["run"].click(backend.compare, inputs, outputs, api_name="compare", **options)
+    compare["topic"].submit(backend.compare, inputs, outputs, api_visibility="private", **options)
 
 
 def _sources_tab(max_files: int, max_file_bytes: int) -> dict:
