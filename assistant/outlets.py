@@ -46,10 +46,14 @@ def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
                 positions.append(squeezed.find(alias) * 1.0)
         if positions:
             found.append((min(positions), outlet))
-    # A longer name that contains a shorter one wins ("Sporting News" over "News").
+    # A longer name that contains a shorter one as whole words wins ("Sporting News" over
+    # "News"); "Business World" is not inside "Music Business Worldwide".
     names = [outlet for _, outlet in sorted(found)]
-    return [n for n in names if not any(n != m and normalise_outlet(n) in normalise_outlet(m)
-                                        for m in names)]  # fmt: skip
+    return [n for n in names if not any(n != m and _contains_words(m, n) for m in names)]
+
+
+def _contains_words(longer: str, shorter: str) -> bool:
+    return f" {normalise_outlet(shorter)} " in f" {normalise_outlet(longer)} "
 
 
 def resolve_outlets(requested: Iterable[str], known: Iterable[str]) -> list[str]:

@@ -24,6 +24,9 @@ def test_outlet_names_match_case_punctuation_and_the_insensitively():
     assert outlets_named_in("According to Fakty, who negotiates?", KNOWN) == ["fakty.com.ua"]
     assert outlets_named_in("What did Sporting News say?", KNOWN) == ["Sporting News"]
     assert outlets_named_in("Who won the match?", KNOWN) == []
+    music = ["Business World", "Music Business Worldwide"]
+    question = "Did Business World and Music Business Worldwide agree?"
+    assert outlets_named_in(question, music) == music
     assert resolve_outlets(["the verge", "FAKTY.COM.UA"], KNOWN) == ["The Verge", "fakty.com.ua"]
     with pytest.raises(InputError, match="unknown outlet"):
         resolve_outlets(["Pravda"], KNOWN)
