@@ -28,11 +28,23 @@ def machine() -> dict:
         "cores": len(os.sched_getaffinity(0)),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
+        "git_commit": _git_head(),
     }
     for module in ("torch", "onnxruntime", "chromadb", "sentence_transformers"):
         with contextlib.suppress(ImportError):
             info[module] = __import__(module).__version__
     return info
+
+
+def _git_head() -> str | None:
+    head = ROOT / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            return (ROOT / ".git" / ref[5:]).read_text().strip()[:12]
+        return ref[:12]
+    except OSError:
+        return None
 
 
 def _cpu_model() -> str:
@@ -65,14 +77,20 @@ def latency_ms(seconds: list[float]) -> dict:
 
 
 class Timer:
-    """``with Timer() as t: ...`` then ``t.seconds``."""
+    """``with Timer() as t: ...`` then ``t.seconds`` (wall) and ``t.cpu_seconds``.
+
+    CPU seconds count every thread of this process (Chroma's and onnxruntime's included), so
+    they measure the work done even when other processes compete for the cores.
+    """
 
     def __enter__(self):
         self._start = time.perf_counter()
+        self._cpu_start = time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._start
+        self.cpu_seconds = time.process_time() - self._cpu_start
 
 
 def corpus_records(limit: int | None = None) -> list[dict]:
