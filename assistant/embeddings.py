@@ -168,16 +168,19 @@ def word_piece_counter(model_dir: Path):
 def make_embeddings(settings) -> Embeddings:
     """The embedder the settings ask for.
 
-    ``onnx-int8`` caches its exported model in ``<index_dir>/models`` (exported on first use)
-    and embeds one text per call (its fastest size), so ``embedding_batch_size`` is for torch.
+    ``onnx-int8`` caches its exported model in ``<index_dir>/models`` (exported on first use,
+    or copied from the user's cache when another index exported it) and embeds one text per
+    call (its fastest size), so ``embedding_batch_size`` is for torch.
     """
     if settings.embedding_backend == "torch":
         return LocalEmbeddings(settings.embedding_model, batch_size=settings.embedding_batch_size)
     if settings.embedding_backend == "onnx-int8":
-        from .onnx_embeddings import OnnxEmbeddings
+        from .onnx_embeddings import OnnxEmbeddings, user_cache_dir
 
         cache_dir = Path(settings.index_dir) / "models"
-        return OnnxEmbeddings(settings.embedding_model, cache_dir=cache_dir)
+        return OnnxEmbeddings(
+            settings.embedding_model, cache_dir=cache_dir, shared_cache_dir=user_cache_dir()
+        )
     raise ConfigError(
         f"embedding backend '{settings.embedding_backend}' is not available yet",
         hint="set ASSISTANT_EMBEDDING_BACKEND to torch or onnx-int8",

@@ -59,8 +59,11 @@ def user_cache_dir() -> Path:
 class OnnxEmbeddings(Embeddings):
     """A sentence-transformers BERT model as a cached int8 ONNX file, mean-pooled, unit length.
 
-    ``cache_dir`` is where the exported model is kept (``<index_dir>/models`` by default);
-    nothing is exported or loaded until the first text is embedded.
+    ``cache_dir`` is where the exported model is kept (``<index_dir>/models`` by default).
+    ``shared_cache_dir`` (the user's cache, by default) lets every index on the machine reuse
+    one export: a model found there is copied (hard-linked when possible) beside the index
+    instead of exported again, and a fresh export is copied there. Nothing is exported or
+    loaded until the first text is embedded.
     """
 
     def __init__(
@@ -70,9 +73,11 @@ class OnnxEmbeddings(Embeddings):
         batch_size: int = 1,
         threads: int | None = None,
         max_tokens: int = MAX_TOKENS,
+        shared_cache_dir: Path | None = None,
     ):
         self.model_name = model
         self.cache_dir = Path(cache_dir)
+        self.shared_cache_dir = Path(shared_cache_dir) if shared_cache_dir else None
         self.batch_size = max(int(batch_size), 1)
         self.threads = threads or cpu_count()
         self.max_tokens = max_tokens
@@ -107,9 +112,40 @@ class OnnxEmbeddings(Embeddings):
     def _load(self):
         with self._lock:
             if self._session is None:
-                self._session = self._cached_session() or self._open_session(self._export())
+                self._session = self._cached_session() or self._shared_session()
+                if self._session is None:
+                    self._session = self._open_session(self._export())
+                    self._share()
                 self._tokenizer = self._load_tokenizer()
         return self._session
+
+    def _shared_session(self):
+        """A session on the shared cache's model (copied beside the index), if it has one."""
+        if self.shared_cache_dir is None:
+            return None
+        shared = self.shared_cache_dir / self.model_file.name
+        if not shared.is_file() or shared == self.model_file:
+            return None
+        try:
+            place_atomically(shared, self.model_file)
+        except OSError:  # a read-only index folder: use the shared file where it is
+            self.cache_dir = self.shared_cache_dir
+        session = self._cached_session()
+        if session is None:  # damaged: the next start must not copy it again
+            shared.unlink(missing_ok=True)
+        return session
+
+    def _share(self) -> None:
+        """Offer a fresh export to the shared cache (best effort)."""
+        if self.shared_cache_dir is None:
+            return
+        shared = self.shared_cache_dir / self.model_file.name
+        if shared.is_file() or shared == self.model_file:
+            return
+        try:
+            place_atomically(self.model_file, shared)
+        except OSError as error:
+            log.info("could not share the ONNX model in %s (%s)", self.shared_cache_dir, error)
 
     def _cached_session(self):
         """A session on the cached file, or None when there is none or it is damaged."""
@@ -131,7 +167,7 @@ class OnnxEmbeddings(Embeddings):
             try:
                 self.exported = export_quantized(self.path, self.model_file)
             except OSError:  # a read-only or full index folder: use the user's cache instead
-                self.cache_dir = user_cache_dir()
+                self.cache_dir = self.shared_cache_dir or user_cache_dir()
                 self.exported = export_quantized(self.path, self.model_file)
         except ConfigError:
             raise
@@ -271,6 +307,21 @@ def export_quantized(model_dir: Path, target: Path) -> bool:
         _remove_stale_exports(target.parent)
         log.info("exported %s to %s in %.1fs", model_dir, target, time.perf_counter() - started)
         return True
+
+
+def place_atomically(source: Path, target: Path) -> None:
+    """Put a copy of ``source`` at ``target`` (a hard link when possible), all or nothing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.part"
+    try:
+        try:
+            os.link(source, partial)
+        except OSError:
+            shutil.copyfile(source, partial)
+            _fsync(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def export_fp32(model_dir: Path, out_file: Path) -> None:

@@ -19,7 +19,12 @@ from assistant.core import Assistant
 from assistant.embeddings import LocalEmbeddings, make_embeddings
 from assistant.errors import IndexStoreError
 from assistant.loaders import load_paths
-from assistant.onnx_embeddings import OnnxEmbeddings, length_batches, mean_pool_normalized
+from assistant.onnx_embeddings import (
+    OnnxEmbeddings,
+    length_batches,
+    mean_pool_normalized,
+    user_cache_dir,
+)
 from assistant.settings import load_settings
 from assistant.store import embedding_text
 
@@ -97,6 +102,7 @@ def test_embedder_ids_differ_and_settings_select_onnx(isolated_settings):
     embeddings = make_embeddings(settings)
     assert isinstance(embeddings, OnnxEmbeddings)
     assert embeddings.cache_dir == settings.index_dir / "models"
+    assert embeddings.shared_cache_dir == user_cache_dir()
     assert embeddings.embedder_id.startswith("onnx-int8:")
     assert embeddings.embedder_id != LocalEmbeddings(MODEL).embedder_id
     assert embeddings.token_counter()("Hello world") == 2
@@ -192,8 +198,41 @@ def test_killed_export_leaves_no_model_and_next_start_recovers(tmp_path, onnx_em
     # A damaged file under the final name (e.g. a copy cut short) is not trusted either.
     damaged = cache / onnx_embeddings.model_file.name
     damaged.write_bytes(onnx_embeddings.model_file.read_bytes()[:1000])
-    embeddings = OnnxEmbeddings(MODEL, cache_dir=cache)
+    shared = tmp_path / "user-cache"
+    embeddings = OnnxEmbeddings(MODEL, cache_dir=cache, shared_cache_dir=shared)
     vector = np.asarray(embeddings.embed_query("after the crash"))
     assert embeddings.exported and embeddings.model_file.stat().st_size > 1_000_000
+    shared_copy = shared / embeddings.model_file.name
+    assert shared_copy.read_bytes() == embeddings.model_file.read_bytes()
     assert float(vector @ np.asarray(onnx_embeddings.embed_query("after the crash"))) > 0.999
     assert not list(cache.glob(".export-*")), "the killed export's work folder was left behind"
+
+
+def test_another_index_reuses_the_shared_export(tmp_path, onnx_embeddings):
+    shared = onnx_embeddings.cache_dir  # holds the session's export
+    first = OnnxEmbeddings(MODEL, cache_dir=tmp_path / "a" / "models", shared_cache_dir=shared)
+    second = OnnxEmbeddings(MODEL, cache_dir=tmp_path / "b" / "models", shared_cache_dir=shared)
+    vectors = [np.asarray(e.embed_query("Kherson")) for e in (first, second)]
+    assert not first.exported and not second.exported
+    assert first.model_file.is_file() and second.model_file.is_file()
+    assert first.model_file.read_bytes() == onnx_embeddings.model_file.read_bytes()
+    assert np.allclose(vectors[0], vectors[1]) and not list(first.cache_dir.glob(".*.part"))
+
+
+def test_damaged_shared_export_is_dropped_and_replaced(tmp_path, onnx_embeddings, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / onnx_embeddings.model_file.name).write_bytes(b"not a model")
+    exports = []
+
+    def fake_export(model_dir, target):  # counts the call; copies the session's export
+        exports.append(target)
+        shutil.copy2(onnx_embeddings.model_file, target)
+        return True
+
+    monkeypatch.setattr("assistant.onnx_embeddings.export_quantized", fake_export)
+    embeddings = OnnxEmbeddings(MODEL, cache_dir=tmp_path / "index" / "models",
+                                shared_cache_dir=shared)  # fmt: skip
+    assert len(embeddings.embed_query("Kherson")) == 384
+    assert exports == [embeddings.model_file]
+    assert (shared / embeddings.model_file.name).stat().st_size > 1_000_000
