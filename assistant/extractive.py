@@ -32,8 +32,9 @@ QUESTION_NOISE = set(
 class ExtractiveConfig:
     """Thresholds of the extractive answerer (calibrated in ``benchmarks/retrieval.py``)."""
 
-    refuse_below: float = 0.30  # best passage cosine under which the articles do not cover it
+    refuse_below: float = 0.45  # best passage cosine under which the articles do not cover it
     min_term_overlap: float = 0.34  # ...unless this share of the question's terms is matched
+    passage_floor: float = 0.30  # once covered, passages under this cosine (and overlap) are noise
     outlet_margin: float = 0.15  # outlets whose best passage is this close to the best are cited
     max_sentences: int = 6
     per_outlet: int = 2

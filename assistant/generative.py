@@ -64,20 +64,23 @@ class GenerativeAnswerer:
     def relevant(self, question: str, documents: Sequence[Document]) -> list[Document]:
         """The passages close enough to the question to be worth showing the model.
 
-        Same bar as the extractive answerer's refusal: cosine to the question, or a share of
-        the question's content terms.
+        Nothing when the extractive answerer would refuse (no passage reaches its cosine bar
+        or its share of the question's content terms); otherwise every passage above the
+        lower per-passage floor or with that share of terms.
         """
         outlets = sorted({str(d.metadata.get("outlet", "")) for d in documents})
         terms = question_terms(question, outlets)
-        kept = []
+        config = self.relevance
+        scored = []
         for document in documents:
             similarity = float(document.metadata.get("similarity", 0.0))
             overlap = len(terms & set(tokenize(document.page_content))) / max(len(terms), 1)
-            if similarity >= self.relevance.refuse_below or (
-                terms and overlap >= self.relevance.min_term_overlap
-            ):
-                kept.append(document)
-        return kept
+            scored.append(
+                (document, similarity, bool(terms) and overlap >= config.min_term_overlap)
+            )
+        if not any(sim >= config.refuse_below or overlaps for _, sim, overlaps in scored):
+            return []
+        return [doc for doc, sim, overlaps in scored if sim >= config.passage_floor or overlaps]
 
     def answer(self, question: str, documents: Sequence[Document]) -> Answer:
         """The grounded answer (generated in one go)."""

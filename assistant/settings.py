@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: _project_dir("prompts"))
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_backend: Literal["torch", "onnx-int8"] = "onnx-int8"
     embedding_batch_size: int = 64
 
     chunk_tokens: int = Field(default=200, ge=32, le=512)
