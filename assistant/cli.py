@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--index-dir", type=Path, help="index folder (env ASSISTANT_INDEX_DIR)")
     parser.add_argument("--embedding-model", help="sentence-transformers model name or folder")
+    parser.add_argument(
+        "--chroma-url", help="use the Chroma server at http://host:port (env ASSISTANT_CHROMA_URL)"
+    )
+    parser.add_argument("--chroma-token", help="its auth token (env ASSISTANT_CHROMA_TOKEN)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -94,8 +98,9 @@ def _run(args) -> int:
 
     llm = getattr(args, "llm", None)
     settings = load_settings(
-        index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm
-    )
+        index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm,
+        chroma_url=args.chroma_url, chroma_token=args.chroma_token,
+    )  # fmt: skip
     assistant = Assistant(settings)
     handler = {
         "index": _index,

@@ -15,7 +15,7 @@ from .extractive import ExtractiveAnswerer
 from .models import Answer
 from .retrieval import HybridRetriever
 from .settings import Settings, load_settings
-from .store import IndexReport, IndexStore, Progress, open_chroma
+from .store import IndexReport, IndexStore, Progress, make_store
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -70,14 +70,7 @@ class Assistant:
         """The index store on ``settings.index_dir``."""
         with self._lock:
             if self._store is None:
-                client = self._client or open_chroma(self.settings.index_dir)
-                self._store = IndexStore(
-                    self.settings.index_dir,
-                    client,
-                    self.embeddings,
-                    chunk_tokens=self.settings.chunk_tokens,
-                    overlap_tokens=self.settings.chunk_overlap_tokens,
-                )
+                self._store = make_store(self.settings, self.embeddings, self._client)
             return self._store
 
     @property

@@ -30,6 +30,10 @@ class IndexStoreError(AssistantError):
     """The index directory is missing, corrupt, locked or built by another embedder."""
 
 
+class ChromaServerError(IndexStoreError):
+    """The Chroma server (``ASSISTANT_CHROMA_URL``) cannot be reached or refused a request."""
+
+
 class InputError(AssistantError):
     """A question or request is empty, too long or otherwise unusable."""
 

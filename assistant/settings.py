@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [_project_dir("seeds")]
     )
     prompts_dir: Path = Field(default_factory=lambda: _project_dir("prompts"))
+    chroma_url: str | None = None  # a Chroma server (http://host:port) instead of index_dir/chroma
+    chroma_token: str | None = None  # sent as "Authorization: Bearer <token>" to that server
+    index_lock_wait_s: float = Field(default=30.0, ge=0)  # a second writer waits, then refuses
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_backend: Literal["torch", "onnx-int8"] = "onnx-int8"
@@ -61,6 +66,19 @@ class Settings(BaseSettings):
             return [part for part in value.split(":") if part]
         return value
 
+    @field_validator("chroma_url", "chroma_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        """An empty ``ASSISTANT_CHROMA_URL=`` means the embedded index."""
+        return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _http_url(cls, value):
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("chroma_url must look like http://host:port")
+        return value
+
     @field_validator("chunk_overlap_tokens")
     @classmethod
     def _overlap_below_size(cls, value, info):
@@ -73,4 +91,13 @@ class Settings(BaseSettings):
 def load_settings(**overrides) -> Settings:
     """Build the settings from defaults, ``ASSISTANT_*`` env vars and non-None overrides."""
     clean = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**clean)
+    try:
+        return Settings(**clean)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ConfigError(
+            f"invalid setting ({problems})", hint="check the ASSISTANT_* variables and flags"
+        ) from None

@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .articles import Article
 from .chunking import Span, chunk_spans
-from .errors import IndexStoreError
+from .errors import ChromaServerError, IndexStoreError
 from .ledger import Ledger, LedgerRow, chunk_ids
 from .lexical import LexicalIndex
 from .loaders import LoadResult, Skipped, iter_source_files, load_file
@@ -31,6 +33,8 @@ CHROMA_DIR = "chroma"
 LEXICAL_DIR = "lexical"
 LOCK_FILE = "write.lock"
 EMBED_GROUP = 256  # chunks embedded and written per step
+READ_ATTEMPTS = 5  # a read that races another process's write is retried on a fresh view
+SERVER_URL_HINT = "give the Chroma server as http://host:port (ASSISTANT_CHROMA_URL, --chroma-url)"
 
 
 @dataclass
@@ -100,13 +104,19 @@ def embedding_text(article: Article | LedgerRow, chunk: str) -> str:
     return f"{article.title}\n{article.outlet} {date}\n{chunk}"
 
 
-def open_chroma(index_dir: Path):
-    """An embedded, persistent Chroma client under ``index_dir`` (telemetry off)."""
+def open_chroma(index_dir: Path, fresh: bool = False):
+    """An embedded, persistent Chroma client under ``index_dir`` (telemetry off).
+
+    ``fresh`` gives a new view of the disk: embedded Chroma keeps each path's segments in
+    memory per process, so writes by another process only show in a newly opened system.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     path = Path(index_dir) / CHROMA_DIR
     path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        _forget_cached_system(str(path))
     try:
         return chromadb.PersistentClient(
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
@@ -116,6 +126,89 @@ def open_chroma(index_dir: Path):
             f"the Chroma store at {path} cannot be opened ({type(error).__name__}: {error})",
             hint="rebuild it with: assistant index --rebuild",
         ) from error
+
+
+def _forget_cached_system(identifier: str) -> None:
+    """Drop this process's shared Chroma system for a path so the next client opens anew.
+
+    The old system is not stopped: reads already running in other threads finish on it,
+    and it is freed when the last of its collections is.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
+def open_chroma_server(url: str, token: str | None = None):
+    """A client of the Chroma server at ``url`` (``http[s]://host:port``).
+
+    ``token`` is sent as ``Authorization: Bearer <token>`` on every request (chromadb's
+    token auth provider), for a server or a proxy in front of it that checks it.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ChromaServerError(f"'{url}' is not a server address", hint=SERVER_URL_HINT)
+    ssl = parts.scheme == "https"
+    auth = {}
+    if token:
+        auth = {
+            "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+            "chroma_client_auth_credentials": token,
+        }
+    settings = ChromaSettings(anonymized_telemetry=False, **auth)
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname, port=parts.port or (443 if ssl else 80), ssl=ssl,
+            settings=settings,
+        )  # fmt: skip
+    except Exception as error:
+        raise chroma_error(error, url, "connecting") from error
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True for a network failure talking to a Chroma server (refused, reset, timed out)."""
+    import httpx
+
+    if isinstance(error, (httpx.TransportError, ConnectionError)):
+        return True
+    return "Could not connect to a Chroma server" in str(error)  # chromadb's own ValueError
+
+
+def chroma_error(error: BaseException, server_url: str | None, doing: str) -> IndexStoreError:
+    """Our error for a failed Chroma call: the server is down, refused us, or the store failed."""
+    if isinstance(error, IndexStoreError):
+        return error
+    detail = f"{type(error).__name__}: {error}"
+    if server_url and is_unreachable(error):
+        return ChromaServerError(
+            f"the Chroma server at {server_url} cannot be reached while {doing} ({detail})",
+            hint="start it (chroma run --path DIR --port PORT) or fix ASSISTANT_CHROMA_URL;"
+            " the assistant reconnects by itself once it is back",
+        )
+    if server_url and _is_refusal(error):
+        return ChromaServerError(
+            f"the Chroma server at {server_url} refused the request while {doing} ({detail})",
+            hint="check ASSISTANT_CHROMA_TOKEN (--chroma-token)",
+        )
+    return IndexStoreError(
+        f"{doing} the Chroma index failed ({detail})",
+        hint="check free disk space and permissions of the index folder, or rebuild it with:"
+        " assistant index --rebuild",
+    )
+
+
+def _is_refusal(error: BaseException) -> bool:
+    from chromadb.errors import AuthorizationError, ChromaAuthError
+
+    text = str(error)
+    return isinstance(error, (ChromaAuthError, AuthorizationError)) or any(
+        code in text for code in ("401", "403", "Unauthorized", "Forbidden")
+    )
 
 
 def check_index_dir(index_dir: Path) -> None:
@@ -134,16 +227,50 @@ def check_index_dir(index_dir: Path) -> None:
         )
 
 
+def make_store(settings, embeddings, client=None) -> IndexStore:
+    """The index store the settings describe: embedded Chroma under ``index_dir``, or the
+    Chroma server at ``chroma_url`` (ledger, BM25 and writer lock stay in ``index_dir``).
+    A ``client`` passed in is used as is and never reopened."""
+    index_dir = Path(settings.index_dir)
+    if client is not None:
+        reopen = None
+    elif settings.chroma_url:
+        client = open_chroma_server(settings.chroma_url, settings.chroma_token)
+        reopen = None
+    else:
+        client = open_chroma(index_dir)
+        reopen = lambda: open_chroma(index_dir, fresh=True)  # noqa: E731
+    return IndexStore(
+        index_dir, client, embeddings, settings.chunk_tokens, settings.chunk_overlap_tokens,
+        reopen=reopen, server_url=settings.chroma_url, lock_wait_s=settings.index_lock_wait_s,
+    )  # fmt: skip
+
+
 class IndexStore:
-    """Reads and writes one index folder. The Chroma client and embedder are passed in."""
+    """Reads and writes one index folder. The Chroma client and embedder are passed in.
+
+    ``reopen`` makes a new client with a fresh view of the store (embedded Chroma: see
+    :func:`open_chroma`); the store calls it when the ledger shows that another process has
+    changed the index, and when a read races such a change. ``server_url`` names the Chroma
+    server the client talks to (None for the embedded store), for error messages.
+    """
 
     embed_group = EMBED_GROUP
 
-    def __init__(self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40):
+    def __init__(
+        self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40, *,
+        reopen: Callable[[], object] | None = None, server_url: str | None = None,
+        lock_wait_s: float = 30.0,
+    ):  # fmt: skip
         self.index_dir = Path(index_dir)
         check_index_dir(self.index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.client = client
+        self.server_url = server_url
+        self.lock_wait_s = lock_wait_s
+        self._reopen = reopen
+        self._view_lock = threading.RLock()
+        self._lock_owner: int | None = None
         self.embeddings = embeddings
         self.chunk_tokens = chunk_tokens
         self.overlap_tokens = overlap_tokens
@@ -151,6 +278,7 @@ class IndexStore:
         self._lexical: LexicalIndex | None = None
         self._collections: dict[str, object] = {}
         self._count_tokens = None
+        self._seen_version = self.version  # the ledger version our Chroma view reflects
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -178,22 +306,78 @@ class IndexStore:
                 hint="rebuild it with: assistant index --rebuild (or configure the original model)",
             )
 
-    def collection(self, name: str | None = None):
-        """The Chroma collection (the active one by default), cosine distance."""
+    def collection(self, name: str | None = None, create: bool = False) -> _Collection:
+        """A Chroma collection (the active one by default, resolved at every call).
+
+        Its calls fail as :class:`IndexStoreError`; reads that race another process's update
+        are retried on a fresh view. ``create`` makes the collection when it is missing.
+        """
+        if name is None and self.active is None:
+            raise IndexStoreError("the index is empty", hint="build it with: assistant index")
+        return _Collection(self, name, create)
+
+    def _raw_collection(self, name: str | None, create: bool):
         name = name or self.active
         if name is None:
             raise IndexStoreError("the index is empty", hint="build it with: assistant index")
-        if name not in self._collections:
+        with self._view_lock:
+            if name not in self._collections:
+                if create:
+                    metadata = {"hnsw:space": "cosine", "assistant_index": self._index_id()}
+                    found = self.client.get_or_create_collection(
+                        name=name, metadata=metadata, embedding_function=None
+                    )
+                else:
+                    found = self.client.get_collection(name=name, embedding_function=None)
+                self._collections[name] = found
+            return self._collections[name]
+
+    def _index_id(self) -> str:
+        """This index's id, tagged on its collections (a shared server holds other indexes)."""
+        index_id = self.ledger.get_state("index_id")
+        if index_id is None:
+            index_id = uuid.uuid4().hex[:12]
+            self.ledger.set_state(index_id=index_id)
+        return index_id
+
+    def _read(self, name: str | None, method: str, kwargs: dict):
+        """A read from Chroma, retried on a fresh view when it races another process."""
+        for attempt in range(READ_ATTEMPTS):
             try:
-                self._collections[name] = self.client.get_or_create_collection(
-                    name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-                )
+                return getattr(self._raw_collection(name, create=False), method)(**kwargs)
+            except IndexStoreError:
+                raise
             except Exception as error:
-                raise IndexStoreError(
-                    f"the Chroma collection '{name}' cannot be opened ({error})",
-                    hint="rebuild it with: assistant index --rebuild",
-                ) from error
-        return self._collections[name]
+                final = attempt == READ_ATTEMPTS - 1
+                if final or (self.server_url and is_unreachable(error)):
+                    raise chroma_error(error, self.server_url, "reading") from error
+            time.sleep(0.05 * (attempt + 1))
+            self._renew_view()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call(self, doing: str, method, *args, **kwargs):
+        """A Chroma call whose failure becomes our error."""
+        try:
+            return method(*args, **kwargs)
+        except IndexStoreError:
+            raise
+        except Exception as error:
+            raise chroma_error(error, self.server_url, doing) from error
+
+    def refresh(self) -> None:
+        """Take in an update made by another process: reopen Chroma if the ledger moved."""
+        if self.version != self._seen_version:
+            self._renew_view()
+
+    def _renew_view(self) -> None:
+        """Forget cached collections; reopen the embedded store so other processes' writes
+        show (a server is always current)."""
+        with self._view_lock:
+            version = self.version
+            if self._reopen is not None:
+                self.client = self._reopen()
+            self._collections.clear()
+            self._seen_version = version
 
     def articles(self) -> list[LedgerRow]:
         """Every indexed article of the active collection."""
@@ -205,6 +389,7 @@ class IndexStore:
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index of the current version, loaded or (if stale) rebuilt and saved."""
+        self.refresh()
         version = self.version
         if self._lexical is not None and self._lexical.version == version:
             return self._lexical
@@ -223,10 +408,21 @@ class IndexStore:
                 outlets.append(meta.get("outlet", ""))
                 dates.append(meta.get("published_ts"))
         index = LexicalIndex.build(ids, texts, outlets, dates, version)
-        # A read-only index still answers: the lexical index then lives in memory only.
-        with contextlib.suppress(OSError):
-            index.save(self.index_dir / LEXICAL_DIR, self.active or "none")
+        self._save_lexical(index)
         return index
+
+    def _save_lexical(self, index: LexicalIndex) -> None:
+        """Save BM25 for other processes, unless a writer is busy or the folder is read-only
+        (the index then lives in memory only and still answers)."""
+        root, name = self.index_dir / LEXICAL_DIR, self.active or "none"
+        if self._lock_owner == threading.get_ident():
+            with contextlib.suppress(OSError):
+                index.save(root, name)
+            return
+        lock = _FileLock(self.index_dir / LOCK_FILE, wait_s=0)
+        with contextlib.suppress(OSError, IndexStoreError), lock:
+            if self.version == index.version:
+                index.save(root, name)
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -378,10 +574,9 @@ class IndexStore:
                 metadatas.append(meta)
                 texts.append(embedding_text(article, chunk))
         vectors = self.embeddings.embed_documents(texts) if texts else []
-        target = self.collection(collection)
+        target = self.collection(collection, create=True)
         if ids:
-            self._chroma_call(target.upsert, ids=ids, embeddings=vectors, documents=documents,
-                              metadatas=metadatas)  # fmt: skip
+            target.upsert(ids=ids, embeddings=vectors, documents=documents, metadatas=metadatas)
         stale: list[str] = []
         with self.ledger.transaction() as db:
             for item in group:
@@ -394,7 +589,7 @@ class IndexStore:
                 db, embedder=self.embeddings.embedder_id, chunking=self._chunking_id()
             )
         if stale:
-            self._chroma_call(target.delete, ids=stale)
+            target.delete(ids=stale)
         return len(ids)
 
     def _delete_rows(self, collection: str, rows: list[LedgerRow]) -> None:
@@ -403,7 +598,7 @@ class IndexStore:
         with self.ledger.transaction() as db:
             self.ledger.delete(db, collection, [row.origin for row in rows])
         ids = [chunk_id for row in rows for chunk_id in row.chunk_ids()]
-        self._chroma_call(self.collection(collection).delete, ids=ids)
+        self.collection(collection, create=True).delete(ids=ids)
 
     def _switch_to(self, collection: str) -> None:
         previous = self.active
@@ -423,23 +618,38 @@ class IndexStore:
         self.lexical()
 
     def _bump_version(self) -> None:
+        version = uuid.uuid4().hex[:12]
         with self.ledger.transaction() as db:
-            self.ledger.set_state(db, version=uuid.uuid4().hex[:12])
+            self.ledger.set_state(db, version=version)
+        self._seen_version = version  # our own writes are in our view
 
     def _collect_garbage(self, active: str) -> None:
         for stale in self.ledger.collections() - {active}:
             with self.ledger.transaction() as db:
                 self.ledger.drop_collection(db, stale)
-        for existing in self.client.list_collections():
-            name = getattr(existing, "name", existing)
-            if name.startswith("chunks_") and name != active:
-                self.client.delete_collection(name)
+        for name in self._own_collections():
+            if name != active:
+                self._call("deleting a collection in", self.client.delete_collection, name)
                 self._collections.pop(name, None)
         expected = {cid for row in self.ledger.rows(active).values() for cid in row.chunk_ids()}
-        present = set(self.collection(active).get(include=[])["ids"])
-        orphans = sorted(present - expected)
+        target = self.collection(active, create=True)
+        orphans = sorted(set(target.get(include=[])["ids"]) - expected)
         if orphans:
-            self._chroma_call(self.collection(active).delete, ids=orphans)
+            target.delete(ids=orphans)
+
+    def _own_collections(self) -> list[str]:
+        """Names of this index's collections. An embedded store holds only ours; on a shared
+        server, only those tagged with our index id."""
+        found = self._call("listing", self.client.list_collections)
+        names = []
+        for existing in found:
+            name = getattr(existing, "name", existing)
+            if not name.startswith("chunks_"):
+                continue
+            tag = (getattr(existing, "metadata", None) or {}).get("assistant_index")
+            if self.server_url is None or tag == self._index_id():
+                names.append(name)
+        return names
 
     # ----- helpers -------------------------------------------------------------------------
 
@@ -472,18 +682,52 @@ class IndexStore:
                 return True
         return False
 
-    @staticmethod
-    def _chroma_call(method, **kwargs):
-        try:
-            return method(**kwargs)
-        except Exception as error:
-            raise IndexStoreError(
-                f"writing to the Chroma index failed ({type(error).__name__}: {error})",
-                hint="check free disk space and permissions of the index folder",
-            ) from error
-
+    @contextlib.contextmanager
     def _write_lock(self):
-        return _FileLock(self.index_dir / LOCK_FILE)
+        """Hold the index's writer lock; first take in what other writers did."""
+        with _FileLock(self.index_dir / LOCK_FILE, wait_s=self.lock_wait_s):
+            self.refresh()
+            self._lock_owner = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._lock_owner = None
+
+
+class _Collection:
+    """A Chroma collection seen through its store: failures are our errors, and reads that
+    race another process's update are retried on a fresh view."""
+
+    def __init__(self, store: IndexStore, name: str | None, create: bool):
+        self._store, self._name, self._create = store, name, create
+
+    @property
+    def name(self) -> str | None:
+        """The collection's name (the active one when none was given)."""
+        return self._name or self._store.active
+
+    def query(self, **kwargs):
+        """Nearest neighbours (chromadb ``Collection.query``)."""
+        return self._store._read(self._name, "query", kwargs)
+
+    def get(self, **kwargs):
+        """Records by id or filter (chromadb ``Collection.get``)."""
+        return self._store._read(self._name, "get", kwargs)
+
+    def count(self) -> int:
+        """Number of records."""
+        return self._store._read(self._name, "count", {})
+
+    def upsert(self, **kwargs) -> None:
+        """Add or overwrite records."""
+        self._store._call("writing to", self._target().upsert, **kwargs)
+
+    def delete(self, **kwargs) -> None:
+        """Delete records."""
+        self._store._call("deleting from", self._target().delete, **kwargs)
+
+    def _target(self):
+        return self._store._call("opening", self._store._raw_collection, self._name, self._create)
 
 
 class _FileLock:
@@ -508,10 +752,12 @@ class _FileLock:
                 fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                if time.monotonic() >= deadline:
+                    holder = self._holder()
                     self._handle.close()
                     raise IndexStoreError(
-                        f"another process is updating the index in {self.path.parent}",
+                        f"another process{holder} is updating the index in {self.path.parent}"
+                        + (f" (waited {self.wait_s:g}s)" if self.wait_s else ""),
                         hint="wait for it to finish, then try again",
                     ) from None
                 time.sleep(0.2)
@@ -520,6 +766,13 @@ class _FileLock:
         self._handle.write(str(os.getpid()))
         self._handle.flush()
         return self
+
+    def _holder(self) -> str:
+        """The " (pid N)" of the process holding the lock, when it wrote it."""
+        with contextlib.suppress(OSError, ValueError):
+            self._handle.seek(0)
+            return f" (pid {int(self._handle.read().strip())})"
+        return ""
 
     def __exit__(self, *exc):
         fcntl.flock(self._handle, fcntl.LOCK_UN)
