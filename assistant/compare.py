@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field
 from .chunking import split_sentences
 from .extractive import citation_for
 from .lexical import tokenize
-from .models import Citation
+from .models import AnswerSentence, Citation
 from .outlets import outlets_named_in, resolve_outlets
 
 # ----- the result ---------------------------------------------------------------------------
@@ -90,6 +90,19 @@ class WordingDifference(BaseModel):
     )
 
 
+class ComparisonSummary(BaseModel):
+    """An LLM's short neutral summary of a comparison, grounded like a generated answer.
+
+    Its ``[n]`` markers are the comparison's own citation numbers (see
+    :mod:`assistant.compare_summary`).
+    """
+
+    text: str = Field(description="the summary with [n] markers into Comparison.citations")
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    citations: list[int] = Field(default_factory=list, description="the numbers it cites")
+    answerer: str = Field(description="the LLM that wrote it, e.g. openai:gpt-4o-mini")
+
+
 class Comparison(BaseModel):
     """How each outlet covering a topic reports it, claim by claim, all of it cited."""
 
@@ -104,7 +117,12 @@ class Comparison(BaseModel):
     not_covering: list[str] = Field(
         default_factory=list, description="outlets asked for that have nothing on the topic"
     )
-    summary: str | None = None
+    summary: ComparisonSummary | None = Field(
+        default=None, description="an LLM's neutral summary on top, when an LLM is configured"
+    )
+    summary_notice: str | None = Field(
+        default=None, description="why there is no summary although one was asked for"
+    )
     answerer: str = "extractive"
     notice: str | None = None
 

@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 
 from .chain import build_chain
 from .compare import Comparison, compare_outlets
-from .errors import InputError, LLMError
+from .errors import ConfigError, InputError, LLMError
 from .extractive import ExtractiveAnswerer
 from .models import Answer
 from .retrieval import HybridRetriever
@@ -169,16 +169,35 @@ class Assistant:
 
     def compare(
         self, topic: str, outlets: list[str] | None = None, since=None, until=None,
-        k: int | None = None,
+        k: int | None = None, summary: bool | None = None,
     ) -> Comparison:  # fmt: skip
         """Compare how the outlets covering ``topic`` (or ``outlets``) report it, claim by claim.
 
         See :mod:`assistant.compare`: each outlet's claims as verbatim quotes, the claims
-        several outlets share, those only one reports, and differences in wording.
+        several outlets share, those only one reports, and differences in wording. With an
+        LLM configured, ``summary`` (default: on) adds its grounded, cited summary on top
+        (:mod:`assistant.compare_summary`); a failing LLM leaves a ``summary_notice`` instead.
         """
         topic = clean_question(topic, self.settings.max_question_chars)
+        summarise = self._summary_wanted(summary)
         self.store.check_embedder()
-        return compare_outlets(self, topic, outlets=outlets, since=since, until=until, k=k)
+        comparison = compare_outlets(self, topic, outlets=outlets, since=since, until=until, k=k)
+        if not summarise:
+            return comparison
+        from .compare_summary import summarise_comparison
+
+        return summarise_comparison(self.answerer, comparison, self.settings.drop_unsupported)
+
+    def _summary_wanted(self, summary: bool | None) -> bool:
+        """Whether to ask the LLM for a summary; asking without an LLM is a ConfigError."""
+        if self.settings.llm.strip().lower() == "extractive":
+            if summary:
+                raise ConfigError(
+                    "a comparison summary needs an LLM, and none is configured",
+                    hint="pass --llm (e.g. --llm ollama:llama3.2) or set ASSISTANT_LLM",
+                )
+            return False
+        return summary is not False and hasattr(self.answerer, "complete")
 
     def answer(
         self, question: str, outlets: list[str] | None = None, history=None, since=None,

@@ -109,6 +109,13 @@ class GenerativeAnswerer:
             raise LLMCallError(self.name, self.endpoint, "the model returned an empty answer")
         yield self.grounder.ground(question, text, passages, self.name, self.drop_unsupported)
 
+    def complete(self, messages) -> str:
+        """The model's whole reply to ``messages``; an empty reply is an LLMCallError."""
+        text = "".join(self._generate(messages))
+        if not text.strip():
+            raise LLMCallError(self.name, self.endpoint, "the model returned an empty answer")
+        return text
+
     def _generate(self, messages) -> Iterator[str]:
         try:
             for chunk in self.chat_model.stream(messages):

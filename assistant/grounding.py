@@ -269,11 +269,7 @@ class Grounder:
         sentences = split_answer(text, len(documents), outlets)
         if not any(s.kind == "claim" for s in sentences):
             return Answer.refusal(question, answerer=answerer)
-        passages = self.passages(documents)
-        claims = [s for s in sentences if s.kind == "claim"]
-        vectors = self._embed([s.claim for s in claims])
-        for sentence, vector in zip(claims, vectors, strict=True):
-            self._check(sentence, vector, passages, outlets)
+        self.judge(sentences, documents)
         answer = render(question, text, sentences, documents, answerer, drop_unsupported)
         if not answer.sentences:
             return Answer.refusal(
@@ -282,6 +278,16 @@ class Grounder:
                 notice="The model's answer was not supported by the articles, so it was withheld.",
             )
         return answer
+
+    def judge(self, sentences: Sequence[_Sentence], documents: Sequence[Document]) -> None:
+        """Check each claim of :func:`split_answer`'s ``sentences`` against ``documents``:
+        sets its ``supported`` flag and the ``sources`` (passage index, quote) behind it."""
+        outlets = sorted({str(d.metadata.get("outlet", "")) for d in documents})
+        passages = self.passages(documents)
+        claims = [s for s in sentences if s.kind == "claim"]
+        vectors = self._embed([s.claim for s in claims])
+        for sentence, vector in zip(claims, vectors, strict=True):
+            self._check(sentence, vector, passages, outlets)
 
     def _check(self, sentence: _Sentence, vector, passages: list[_Passage], outlets) -> None:
         named = outlets_named_in(sentence.claim, outlets)

@@ -1,9 +1,11 @@
 """The prompts of the generative answerer, read at run time from ``settings.prompts_dir``.
 
 ``system.txt`` + ``answer.txt`` make the answer prompt; ``standalone.txt`` rewrites a follow-up
-into a standalone question. Article text is untrusted: each passage is fenced in a
-``<passage number=... outlet=...>`` element, and fence-like text inside it is neutralised so a
-passage can neither close its own fence nor open a new one.
+into a standalone question; ``system.txt`` + ``compare_summary.txt`` ask for the short neutral
+summary on top of an outlet comparison (``assistant.compare_summary``). Article text is
+untrusted: each passage is fenced in a ``<passage number=... outlet=...>`` element, and
+fence-like text inside it is neutralised so a passage can neither close its own fence nor open
+a new one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .errors import ConfigError
 SYSTEM_FILE = "system.txt"
 ANSWER_FILE = "answer.txt"
 STANDALONE_FILE = "standalone.txt"
+COMPARE_SUMMARY_FILE = "compare_summary.txt"
 
 # Tags a passage could use to break out of its fence, and chat-template control tokens
 # ("<|im_start|>", "<|eot_id|>"): their "<" becomes "‹" so they stay readable but inert.
@@ -35,6 +38,7 @@ class Prompts:
 
     answer: ChatPromptTemplate
     standalone: ChatPromptTemplate
+    compare_summary: ChatPromptTemplate
 
 
 def _read(folder: Path, name: str) -> str:
@@ -49,13 +53,16 @@ def _read(folder: Path, name: str) -> str:
 
 
 def load_prompts(prompts_dir: Path) -> Prompts:
-    """Read the three prompt files into chat templates; wrong placeholders are a ConfigError."""
+    """Read the prompt files into chat templates; wrong placeholders are a ConfigError."""
     folder = Path(prompts_dir)
     try:
         answer = ChatPromptTemplate.from_messages(
             [("system", _read(folder, SYSTEM_FILE)), ("human", _read(folder, ANSWER_FILE))]
         )
         standalone = ChatPromptTemplate.from_messages([("human", _read(folder, STANDALONE_FILE))])
+        compare_summary = ChatPromptTemplate.from_messages(
+            [("system", _read(folder, SYSTEM_FILE)), ("human", _read(folder, COMPARE_SUMMARY_FILE))]
+        )
     except (ValueError, KeyError) as error:
         raise ConfigError(
             f"a prompt file in {folder} is not a valid template: {error}",
@@ -63,7 +70,8 @@ def load_prompts(prompts_dir: Path) -> Prompts:
         ) from error
     _check_variables(answer, ANSWER_VARIABLES, folder / ANSWER_FILE)
     _check_variables(standalone, STANDALONE_VARIABLES, folder / STANDALONE_FILE)
-    return Prompts(answer=answer, standalone=standalone)
+    _check_variables(compare_summary, COMPARE_SUMMARY_VARIABLES, folder / COMPARE_SUMMARY_FILE)
+    return Prompts(answer=answer, standalone=standalone, compare_summary=compare_summary)
 
 
 def _check_variables(template: ChatPromptTemplate, expected: frozenset[str], path: Path) -> None:
@@ -120,5 +128,24 @@ def standalone_inputs(question: str, history: Sequence[tuple[str, str]]) -> dict
     return {"history": "\n".join(lines), "question": neutralise(question)}
 
 
+def compare_summary_inputs(
+    topic: str, outlets: Sequence[str], passages: Sequence[tuple[int, Document]],
+    alignment: Sequence[str],
+) -> dict[str, str]:  # fmt: skip
+    """The values the comparison-summary prompt is filled with.
+
+    ``passages`` pairs each quote with its citation number in the comparison, so the numbers
+    the model cites are the comparison's own; ``alignment`` lines say which numbers several
+    outlets share, which only one outlet reports, and how the outlets word things.
+    """
+    return {
+        "topic": neutralise(topic),
+        "outlets": ", ".join(_attribute(outlet) for outlet in outlets),
+        "passages": "\n\n".join(format_passage(n, doc) for n, doc in passages),
+        "alignment": "\n".join(neutralise(line) for line in alignment) or "(none)",
+    }
+
+
 ANSWER_VARIABLES = frozenset(answer_inputs("q", []))
 STANDALONE_VARIABLES = frozenset(standalone_inputs("q", []))
+COMPARE_SUMMARY_VARIABLES = frozenset(compare_summary_inputs("t", [], [], []))
