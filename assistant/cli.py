@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--until", help="only articles published on or before (YYYY-MM-DD)")
     compare.add_argument("-k", type=int, help="passages to retrieve per outlet")
     compare.add_argument("--json", action="store_true", help="print the Comparison as JSON")
+    compare.add_argument("--llm", help="LLM for the summary on top, as for ask")
+    compare.add_argument(
+        "--summary",
+        action=argparse.BooleanOptionalAction,
+        help="the LLM's cited summary on top (default: on when an LLM is set)",
+    )
 
     serve = sub.add_parser("serve", help="start the browser chat")
     serve.add_argument("--host", default="127.0.0.1")
@@ -216,7 +222,7 @@ def format_answer(result) -> str:
 def _compare(assistant, args) -> int:
     assistant.ensure_index(progress=progress_bar("building the index"))
     result = assistant.compare(args.topic, outlets=args.outlets, since=args.since,
-                               until=args.until, k=args.k)  # fmt: skip
+                               until=args.until, k=args.k, summary=args.summary)  # fmt: skip
     if args.json:
         print(result.model_dump_json(indent=2))
         return EXIT_OK
@@ -229,6 +235,7 @@ def format_comparison(result) -> str:
     lines = [f"Comparison: {result.topic}", f"Outlets: {', '.join(result.outlets) or 'none'}"]
     if result.notice:
         lines.append(f"({result.notice})")
+    lines.extend(_summary_lines(result))
     if result.shared:
         lines.append("\nReported by several outlets:")
         for number, row in enumerate(result.shared, start=1):
@@ -258,6 +265,21 @@ def format_comparison(result) -> str:
             lines.append(f"[{citation.number}] {citation.outlet} — {citation.title} ({date}),"
                          f" characters {citation.start}-{citation.end}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _summary_lines(result) -> list[str]:
+    """The LLM's summary (unsupported sentences listed after it), or why there is none."""
+    if result.summary_notice:
+        return [f"\n(No summary: {result.summary_notice})"]
+    if result.summary is None:
+        return []
+    lines = [f"\nSummary by {result.summary.answerer} (cites the sources below):"]
+    lines.append(_wrapped(result.summary.text, "  "))
+    unsupported = [s.text for s in result.summary.sentences if not s.supported]
+    if unsupported:
+        lines.append("  Not supported by the quoted claims:")
+        lines.extend(_wrapped(text, "    - ") for text in unsupported)
+    return lines
 
 
 def _wrapped(text: str, first: str = "     ") -> str:
