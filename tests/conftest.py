@@ -91,3 +91,12 @@ def onnx_embeddings(tmp_path_factory):
     embeddings = OnnxEmbeddings("all-MiniLM-L6-v2", cache_dir=cache)
     embeddings.embed_query("warm up")
     return embeddings
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """SmolLM2 behind a real llama.cpp server, one per test session; its /v1 base URL."""
+    from .llm_server import running_llama_server
+
+    with running_llama_server(tmp_path_factory.mktemp("llama-server")) as url:
+        yield url

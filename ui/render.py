@@ -429,6 +429,53 @@ def _phrasing_cell(phrasing: Phrasing) -> str:
     )
 
 
+def _cited_text(text: str, comparison: Comparison) -> str:
+    """Escaped ``text`` with each ``[n]`` that is a citation of the comparison linked to it."""
+    parts, position = [], 0
+    for match in MARKER.finditer(text):
+        parts.append(escape_text(text[position : match.start()]))
+        citation = comparison.citation(int(match.group(1)))
+        parts.append(_cite(citation.number, citation.outlet) if citation
+                     else escape_text(match.group(0)))  # fmt: skip
+        position = match.end()
+    parts.append(escape_text(text[position:]))
+    return "".join(parts)
+
+
+def summary_html(comparison: Comparison) -> str:
+    """The LLM's summary above the columns (unsupported sentences marked), or why there is
+    none; empty when no summary was asked for."""
+    if comparison.summary_notice:
+        return (
+            '<div class="panel-notice cmp-summary-notice">No summary: '
+            f"{escape_text(comparison.summary_notice)}</div>"
+        )
+    summary = comparison.summary
+    if summary is None:
+        return ""
+    sentences = []
+    for sentence in summary.sentences:
+        body = _cited_text(sentence.text, comparison)
+        if not sentence.supported:
+            body = (
+                '<span class="unsupported" title="Not supported by the quoted claims">'
+                f"{body}</span>"
+            )
+        sentences.append(body)
+    legend = ""
+    if any(not sentence.supported for sentence in summary.sentences):
+        legend = (
+            '<div class="msg-legend"><span class="unsupported-key">Marked</span> sentences are'
+            " not supported by the quoted claims.</div>"
+        )
+    return (
+        f'<section class="cmp-summary"><div class="cmp-section-title">Summary'
+        f' <span class="cmp-section-note">written by {escape_text(summary.answerer)},'
+        " checked against the quotes below</span></div>"
+        f'<p class="cmp-summary-text">{" ".join(sentences)}</p>{legend}</section>'
+    )
+
+
 def _row(cells: dict[str, str], outlets: list[str], kind: str) -> str:
     """A grid row with one cell per outlet column (an empty, muted cell where it is silent)."""
     out = []
@@ -466,6 +513,7 @@ def comparison_html(comparison: Comparison | None) -> str:
     if comparison.not_covering:
         silent = ", ".join(escape_text(o) for o in comparison.not_covering)
         parts.append(f'<div class="cmp-silent">No passage on this topic from: {silent}.</div>')
+    parts.append(summary_html(comparison))
     if not outlets:
         parts.append('<div class="sources-empty">No outlet covers this topic.</div>')
         return f'<div class="comparison">{"".join(parts)}</div>'
