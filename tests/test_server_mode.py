@@ -47,12 +47,12 @@ class ChromaServer:
 
     def start(self) -> None:
         """Start the server and wait until its heartbeat answers."""
-        log = open(self.path.parent / f"chroma-{self.port}.log", "ab")
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        with open(self.path.parent / f"chroma-{self.port}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
+                 "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "chroma run exited; see its log"
