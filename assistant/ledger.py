@@ -126,6 +126,13 @@ class Ledger:
         )
         return {row[0]: LedgerRow(*row) for row in cursor}
 
+    def has_rows(self, collection: str) -> bool:
+        """True when ``collection`` has at least one article."""
+        cursor = self._db.execute(
+            "SELECT 1 FROM articles WHERE collection = ? LIMIT 1", (collection,)
+        )
+        return cursor.fetchone() is not None
+
     def put(
         self, db: sqlite3.Connection, collection: str, article: Article, source_file: str | None,
         n_chunks: int,

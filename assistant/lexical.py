@@ -38,9 +38,18 @@ def tokenize(text: str) -> list[str]:
     return stemmer.stemWords(words) if stemmer else words
 
 
+FORMAT = 2  # bump when the saved layout changes: older snapshots are then rebuilt
+
+
 @dataclass
 class LexicalIndex:
-    """BM25 over chunk texts, with per-chunk outlet and date arrays for filtering."""
+    """The search snapshot of one index version: BM25 over the chunk texts, plus per-chunk
+    outlet, date and (unit) vector arrays for filtering and exact scoring in memory.
+
+    Chroma stays the store of record and answers the unfiltered nearest-neighbour query;
+    the vectors here score filtered searches (one outlet, a date range) and BM25-only
+    candidates without further Chroma round trips.
+    """
 
     ids: list[str]
     outlets: list[str]
@@ -48,10 +57,15 @@ class LexicalIndex:
     version: str
     _bm25: object
     _positions: dict | None = None
+    _outlet_rows: dict | None = None
+    vectors: np.ndarray | None = None  # float32 (rows, dim), or None when not available
+    days: list[str] | None = None  # published date (YYYY-MM-DD) of each chunk's article
 
     @classmethod
-    def build(cls, ids, texts, outlets, published_ts, version: str) -> LexicalIndex:
-        """Index ``texts`` (one per chunk id)."""
+    def build(
+        cls, ids, texts, outlets, published_ts, version: str, vectors=None, days=None
+    ) -> LexicalIndex:
+        """Index ``texts`` (one per chunk id), with optional vectors and publication days."""
         import bm25s
 
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -59,7 +73,20 @@ class LexicalIndex:
         if tokens:
             bm25.index(tokens, show_progress=False)
         dates = np.asarray([ts if ts is not None else -1 for ts in published_ts], dtype=np.int64)
-        return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None)
+        matrix = _as_matrix(vectors, len(tokens))
+        return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None,
+                   vectors=matrix, days=list(days) if days is not None else None)  # fmt: skip
+
+    def similarities(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of ``vector`` to the chunks at ``rows`` (all chunks when None)."""
+        matrix = self.vectors if rows is None else self.vectors[rows]
+        # einsum, not BLAS: a threaded BLAS matvec of this size is 5-20x slower on a busy
+        # machine (its threads wait for cores), and single-threaded it is as fast.
+        return np.einsum("ij,j->i", matrix, vector.astype(np.float32))
+
+    def mask(self, outlets=None, since_ts=None, until_ts=None) -> np.ndarray | None:
+        """Boolean row mask of the chunks within the filters (None: no filter)."""
+        return self._mask(outlets, since_ts, until_ts)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros when no term is known)."""
@@ -81,13 +108,16 @@ class LexicalIndex:
         outlets: set[str] | None = None,
         since_ts: int | None = None,
         until_ts: int | None = None,
+        mask: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Top ``k`` ``(chunk_id, score)`` pairs, best first, within the filters.
 
-        ``query`` may be the text or its precomputed :meth:`scores`.
+        ``query`` may be the text or its precomputed :meth:`scores`; ``mask`` (from
+        :meth:`mask`) replaces the filter arguments.
         """
         scores = self.scores(query) if isinstance(query, str) else query
-        mask = self._mask(outlets, since_ts, until_ts)
+        if mask is None:
+            mask = self._mask(outlets, since_ts, until_ts)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         count = min(k, int((scores > 0).sum()))
@@ -97,6 +127,16 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top]
 
+    @property
+    def outlet_names(self) -> list[str]:
+        """The distinct outlets, sorted."""
+        if self._outlet_rows is None:
+            rows: dict[str, list[int]] = {}
+            for row, outlet in enumerate(self.outlets):
+                rows.setdefault(outlet, []).append(row)
+            self._outlet_rows = {o: np.asarray(r, dtype=np.int64) for o, r in rows.items()}
+        return sorted(self._outlet_rows)
+
     def _vocab(self) -> dict:
         return getattr(self._bm25, "vocab_dict", {}) or {}
 
@@ -105,7 +145,11 @@ class LexicalIndex:
             return None
         mask = np.ones(len(self.ids), dtype=bool)
         if outlets is not None:
-            mask &= np.fromiter((o in outlets for o in self.outlets), bool, len(self.ids))
+            self.outlet_names  # noqa: B018 - builds the outlet -> rows map once
+            outlet_mask = np.zeros(len(self.ids), dtype=bool)
+            for outlet in outlets:
+                outlet_mask[self._outlet_rows.get(outlet, [])] = True
+            mask &= outlet_mask
         if since_ts is not None:
             mask &= self.published_ts >= since_ts
         if until_ts is not None:
@@ -121,7 +165,10 @@ class LexicalIndex:
         staging.mkdir()
         if self._bm25 is not None:
             self._bm25.save(str(staging / "bm25"))
-        meta = {"ids": self.ids, "outlets": self.outlets, "version": self.version}
+        if self.vectors is not None:
+            np.save(staging / "vectors.npy", self.vectors)
+        meta = {"ids": self.ids, "outlets": self.outlets, "version": self.version,
+                "format": FORMAT, "days": self.days}  # fmt: skip
         (staging / "meta.json").write_text(json.dumps(meta))
         np.save(staging / "published_ts.npy", self.published_ts)
         shutil.rmtree(final, ignore_errors=True)
@@ -137,7 +184,12 @@ class LexicalIndex:
         folder = root / f"{name}-v{version}"
         try:
             meta = json.loads((folder / "meta.json").read_text())
+            if meta.get("format") != FORMAT:
+                return None
             dates = np.load(folder / "published_ts.npy")
+            vectors = None
+            if (folder / "vectors.npy").exists():
+                vectors = np.load(folder / "vectors.npy")
             bm25 = None
             if (folder / "bm25").exists():
                 import bm25s
@@ -145,4 +197,20 @@ class LexicalIndex:
                 bm25 = bm25s.BM25.load(str(folder / "bm25"))
         except (OSError, ValueError, KeyError):
             return None
-        return cls(meta["ids"], meta["outlets"], dates, version, bm25)
+        return cls(
+            meta["ids"],
+            meta["outlets"],
+            dates,
+            version,
+            bm25,
+            vectors=_as_matrix(vectors, len(meta["ids"])),
+            days=meta.get("days"),
+        )
+
+
+def _as_matrix(vectors, rows: int) -> np.ndarray | None:
+    """Vectors as a float32 matrix, or None when some are missing."""
+    if vectors is None or rows == 0:
+        return None
+    matrix = np.asarray(vectors, dtype=np.float32)
+    return matrix if matrix.ndim == 2 and matrix.shape[0] == rows else None

@@ -20,6 +20,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .errors import IndexStoreError, InputError
+from .lexical import LexicalIndex
 from .outlets import outlets_named_in, resolve_outlets
 
 LEXICAL_WEIGHT = 1.0  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
@@ -83,8 +84,9 @@ class _Hit:
     chunk_id: str
     relevance: float
     similarity: float
-    document: str
-    metadata: dict
+    outlet: str
+    document: str | None = None  # filled from Chroma, by the query or one final fetch
+    metadata: dict | None = None
 
 
 def dates_named_in(text: str) -> set[str]:
@@ -106,6 +108,7 @@ class _Query:
     """What every search for one question shares."""
 
     text: str
+    snapshot: LexicalIndex  # one consistent view for the whole question
     vector: np.ndarray
     lexical_scores: np.ndarray
     lexical_scale: float
@@ -139,7 +142,10 @@ class HybridRetriever(BaseRetriever):
         until: Any = None,
     ) -> list[Document]:
         k = k or self.k
-        if not isinstance(query, str) or not query.strip() or self.store.is_empty():
+        if not isinstance(query, str) or not query.strip():
+            return []
+        snapshot = self.store.lexical()
+        if not snapshot.ids:
             return []
         known = self.known_outlets()
         filters = Filters(
@@ -148,10 +154,11 @@ class HybridRetriever(BaseRetriever):
             until_ts=to_timestamp(until, end_of_day=True),
         )
         named = [] if filters.outlets else outlets_named_in(query, known)
-        lexical_scores = self.store.lexical().scores(query)
+        lexical_scores = snapshot.scores(query)
         top_lexical = float(lexical_scores.max()) if len(lexical_scores) else 0.0
         q = _Query(
             text=query,
+            snapshot=snapshot,
             vector=np.asarray(self.embeddings.embed_query(query), dtype=np.float32),
             lexical_scores=lexical_scores,
             lexical_scale=LEXICAL_WEIGHT / top_lexical if top_lexical > 0 else 0.0,
@@ -162,41 +169,86 @@ class HybridRetriever(BaseRetriever):
         else:
             hits = self._search(q, filters, max(self.fetch_k, k))
             hits = self._diversified(hits, k) if self.diversify else hits[:k]
-        return [self._document(hit) for hit in hits]
+        return [self._document(hit) for hit in self._with_texts(hits)]
 
     def known_outlets(self) -> list[str]:
         """Outlets that have chunks in the index."""
-        return sorted(set(self.store.lexical().outlets))
+        return self.store.lexical().outlet_names
 
     # ----- search --------------------------------------------------------------------------
 
     def _search(self, q: _Query, filters: Filters, n: int) -> list[_Hit]:
-        """Union of the n best dense and n best lexical chunks, by relevance."""
-        lexical_index = self.store.lexical()
-        dense = self._dense(q.vector, filters, n)
-        lexical = lexical_index.search(
-            q.lexical_scores, n, set(filters.outlets) if filters.outlets else None,
-            filters.since_ts, filters.until_ts,
-        )  # fmt: skip
-        missing = [chunk_id for chunk_id, _ in lexical if chunk_id not in dense]
-        if missing:
-            dense.update(self._fetch(missing, q.vector))
-        hits = []
-        for chunk_id, (similarity, text, meta) in dense.items():
-            row = lexical_index.position(chunk_id)
-            lexical_score = float(q.lexical_scores[row]) if row is not None else 0.0
-            relevance = similarity + q.lexical_scale * lexical_score
-            if q.dates and str(meta.get("published", ""))[:10] in q.dates:
-                relevance += DATE_BONUS
-            hits.append(_Hit(chunk_id, relevance, similarity, text, meta))
-        hits.sort(key=lambda hit: -hit.relevance)
-        return hits
+        """Union of the n best dense and n best lexical chunks, by relevance.
 
-    def _dense(self, vector: np.ndarray, filters: Filters, n: int) -> dict[str, tuple]:
-        """``{chunk_id: (similarity, text, metadata)}`` of the n nearest chunks, in rank order."""
+        Unfiltered, the dense side is Chroma's nearest-neighbour query; under a filter (an
+        outlet, a date range) it is an exact scan of the filtered rows of the in-memory
+        snapshot, which is faster than Chroma's metadata pre-filter and exact as well.
+        """
+        snapshot = q.snapshot
+        outlets = set(filters.outlets) if filters.outlets is not None else None
+        mask = snapshot.mask(outlets, filters.since_ts, filters.until_ts)
+        if mask is None or snapshot.vectors is None:
+            hits = self._dense(q, filters, n)
+        else:
+            hits = self._scan(q, np.flatnonzero(mask), n)
+        lexical = snapshot.search(q.lexical_scores, n, mask=mask)
+        missing = [chunk_id for chunk_id, _ in lexical if chunk_id not in hits]
+        if missing:
+            hits.update(self._score_rows(q, missing))
+        ranked = sorted(hits.values(), key=lambda hit: -hit.relevance)
+        return ranked
+
+    def _relevance(self, q: _Query, row: int | None, similarity: float, day: str) -> float:
+        lexical_score = float(q.lexical_scores[row]) if row is not None else 0.0
+        relevance = similarity + q.lexical_scale * lexical_score
+        if q.dates and day in q.dates:
+            relevance += DATE_BONUS
+        return relevance
+
+    def _hit(self, q: _Query, chunk_id: str, row: int | None, similarity: float, **found) -> _Hit:
+        snapshot = q.snapshot
+        meta = found.get("metadata")
+        if row is not None:
+            outlet = snapshot.outlets[row]
+            day = snapshot.days[row] if snapshot.days is not None else ""
+        else:
+            outlet = (meta or {}).get("outlet", "")
+            day = str((meta or {}).get("published") or "")[:10]
+        relevance = self._relevance(q, row, similarity, day)
+        return _Hit(chunk_id, relevance, similarity, outlet, **found)
+
+    def _scan(self, q: _Query, rows: np.ndarray, n: int) -> dict[str, _Hit]:
+        """The n rows most similar to the question, scored exactly in memory."""
+        if not len(rows):
+            return {}
+        snapshot = q.snapshot
+        similarities = snapshot.similarities(q.vector, rows)
+        count = min(n, len(rows))
+        top = np.argpartition(-similarities, count - 1)[:count]
+        return {
+            snapshot.ids[rows[i]]: self._hit(
+                q, snapshot.ids[rows[i]], int(rows[i]), float(similarities[i])
+            )
+            for i in top
+        }
+
+    def _score_rows(self, q: _Query, chunk_ids: list[str]) -> dict[str, _Hit]:
+        """Hits for chunks found by BM25 only: cosine from the snapshot (or from Chroma)."""
+        snapshot = q.snapshot
+        rows = [snapshot.position(chunk_id) for chunk_id in chunk_ids]
+        if snapshot.vectors is None or any(row is None for row in rows):
+            return self._fetch(q, chunk_ids)
+        similarities = snapshot.similarities(q.vector, np.asarray(rows))
+        return {
+            chunk_id: self._hit(q, chunk_id, row, float(similarity))
+            for chunk_id, row, similarity in zip(chunk_ids, rows, similarities)
+        }
+
+    def _dense(self, q: _Query, filters: Filters, n: int) -> dict[str, _Hit]:
+        """The n nearest chunks by Chroma's query, with their texts, in rank order."""
         try:
             result = self.store.collection().query(
-                query_embeddings=[vector.tolist()],
+                query_embeddings=[q.vector.tolist()],
                 n_results=n,
                 where=filters.chroma_where(),
                 include=["documents", "metadatas", "distances"],
@@ -208,26 +260,50 @@ class HybridRetriever(BaseRetriever):
                 f"querying the Chroma index failed ({type(error).__name__}: {error})",
                 hint="if the index is damaged, rebuild it with: assistant index --rebuild",
             ) from error
+        snapshot = q.snapshot
         found = {}
         for chunk_id, distance, text, meta in zip(
             result["ids"][0], result["distances"][0], result["documents"][0],
             result["metadatas"][0],
         ):  # fmt: skip
-            found[chunk_id] = (1.0 - float(distance), text, meta)
+            found[chunk_id] = self._hit(
+                q, chunk_id, snapshot.position(chunk_id), 1.0 - float(distance),
+                document=text, metadata=meta,
+            )  # fmt: skip
         return found
 
-    def _fetch(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, tuple]:
+    def _fetch(self, q: _Query, chunk_ids: list[str]) -> dict[str, _Hit]:
         got = self.store.collection().get(
             ids=chunk_ids, include=["documents", "metadatas", "embeddings"]
         )
+        snapshot = q.snapshot
         found = {}
         for chunk_id, text, meta, emb in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"]
         ):
             if text is None or meta is None or emb is None:
-                continue  # deleted by a concurrent update since the lexical index was built
-            found[chunk_id] = (float(np.dot(np.asarray(emb, dtype=np.float32), vector)), text, meta)
+                continue  # deleted by a concurrent update since the snapshot was built
+            similarity = float(np.dot(np.asarray(emb, dtype=np.float32), q.vector))
+            found[chunk_id] = self._hit(
+                q, chunk_id, snapshot.position(chunk_id), similarity, document=text, metadata=meta
+            )
         return found
+
+    def _with_texts(self, hits: list[_Hit]) -> list[_Hit]:
+        """The hits with their chunk texts and metadata (one Chroma fetch for those scored in
+        memory); chunks deleted meanwhile by a concurrent update are dropped."""
+        missing = [hit.chunk_id for hit in hits if hit.document is None]
+        if missing:
+            got = self.store.collection().get(ids=missing, include=["documents", "metadatas"])
+            texts = {
+                chunk_id: (text, meta)
+                for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+                if text is not None and meta is not None
+            }
+            for hit in hits:
+                if hit.document is None and hit.chunk_id in texts:
+                    hit.document, hit.metadata = texts[hit.chunk_id]
+        return [hit for hit in hits if hit.document is not None]
 
     # ----- outlet awareness ----------------------------------------------------------------
 
@@ -257,7 +333,7 @@ class HybridRetriever(BaseRetriever):
         best = max(hit.similarity for hit in hits)
         firsts: dict[str, _Hit] = {}
         for hit in hits:
-            outlet = hit.metadata.get("outlet", "")
+            outlet = hit.outlet
             if outlet not in firsts and hit.similarity >= best - COVERAGE_MARGIN:
                 firsts[outlet] = hit
         reserved = list(firsts.values())[:k]

@@ -294,7 +294,7 @@ class IndexStore:
 
     def is_empty(self) -> bool:
         """True when no article is indexed."""
-        return not self.active or not self.ledger.rows(self.active)
+        return not self.active or not self.ledger.has_rows(self.active)
 
     def check_embedder(self) -> None:
         """Refuse to query an index built by a different embedder."""
@@ -399,15 +399,17 @@ class IndexStore:
         return self._lexical
 
     def _build_lexical(self, version: str) -> LexicalIndex:
-        ids, texts, outlets, dates = [], [], [], []
+        ids, texts, outlets, dates, days, vectors = [], [], [], [], [], None
         if self.active:
-            got = self.collection().get(include=["documents", "metadatas"])
+            got = self.collection().get(include=["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 ids.append(chunk_id)
                 texts.append(f"{meta.get('title', '')}\n{meta.get('outlet', '')}\n{text}")
                 outlets.append(meta.get("outlet", ""))
                 dates.append(meta.get("published_ts"))
-        index = LexicalIndex.build(ids, texts, outlets, dates, version)
+                days.append(str(meta.get("published") or "")[:10])
+            vectors = got["embeddings"]
+        index = LexicalIndex.build(ids, texts, outlets, dates, version, vectors, days)
         self._save_lexical(index)
         return index
 
