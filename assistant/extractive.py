@@ -38,7 +38,8 @@ class ExtractiveConfig:
     outlet_margin: float = 0.15  # outlets whose best passage is this close to the best are cited
     max_sentences: int = 6
     per_outlet: int = 2
-    rerank_candidates: int = 12
+    rerank_candidates: int = 0  # sentence-embedding re-rank: off; it cost ~100 ms and quoted
+    # no more gold facts on MultiHop-RAG dev (0.615 with 12, 0.618 without; docs/benchmarks.md)
 
 
 @dataclass

@@ -23,6 +23,9 @@ def isolated_settings(tmp_path, monkeypatch):
         if key.startswith("ASSISTANT_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    # The shared seed indexes are built with the fp32 model (``real_embeddings``); tests of
+    # the default (int8 ONNX) path clear this (test_onnx_embeddings).
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "torch")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return tmp_path / "index"
 

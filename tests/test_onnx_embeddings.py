@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.chunking import chunk_spans
+from assistant.cli import main as cli_main
 from assistant.core import Assistant
 from assistant.embeddings import LocalEmbeddings, make_embeddings
 from assistant.errors import IndexStoreError
@@ -118,9 +119,13 @@ def test_torch_built_index_refuses_onnx_queries(seed_assistant, onnx_embeddings)
         mixed.retrieve("Putin")
 
 
-def test_onnx_index_from_settings_answers_and_refuses_torch(onnx_embeddings, real_embeddings):
-    assistant = Assistant(load_settings(sources=[SEEDS], embedding_backend="onnx-int8"))
+def test_default_settings_build_an_onnx_index_that_answers_and_refuses_torch(
+    onnx_embeddings, real_embeddings, monkeypatch, capsys
+):
+    monkeypatch.delenv("ASSISTANT_EMBEDDING_BACKEND")  # the default backend, as users get it
+    assistant = Assistant(load_settings(sources=[SEEDS]))
     embeddings = assistant.embeddings
+    assert isinstance(embeddings, OnnxEmbeddings)
     assert assistant.store.is_empty()  # the first command opens the index folder...
     # ...and a previous run left its export in the cache beside the index.
     embeddings.cache_dir.mkdir(parents=True)
@@ -131,6 +136,9 @@ def test_onnx_index_from_settings_answers_and_refuses_torch(onnx_embeddings, rea
     assert not embeddings.exported
     answer = assistant.answer("What would a complete defeat of Putin lead to?")
     assert set(answer.outlets) == {"TASS", "fakty.com.ua"}
+    assert cli_main(["ask", "What would a complete defeat of Putin lead to?", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {c["outlet"] for c in printed["citations"]} == {"TASS", "fakty.com.ua"}
 
     reopened = Assistant(assistant.settings, embeddings=real_embeddings)
     with pytest.raises(IndexStoreError) as raised:
