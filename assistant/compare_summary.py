@@ -32,7 +32,8 @@ from langchain_core.documents import Document
 
 from .compare import Comparison, ComparisonSummary, phrase_key, word_string
 from .errors import LLMError
-from .grounding import split_answer, with_markers
+from .grounding import content_terms, split_answer, with_markers
+from .lexical import tokenize
 from .models import AnswerSentence
 from .outlets import outlets_named_in
 from .prompts import compare_summary_inputs
@@ -45,6 +46,15 @@ _ALL_OUTLETS = re.compile(
 )
 # Where a sentence contrasting outlets may be cut into one part per outlet.
 _CONTRAST = re.compile(r"\s*(?:;|,?\s+(?:while|whereas|but)\s+|,\s+and\s+)\s*", re.IGNORECASE)
+# Words of a statement about wording ("TASS calls it ...", "fakty.com.ua uses the term ...").
+WORDING_TERMS = frozenset(
+    tokenize(
+        "call calls called calling write writes wrote written refer refers referred describe "
+        "describes described name names named term terms word words wording phrase phrases use "
+        "uses used speak speaks spoke label labels labelled labeled government"
+    )
+)
+MAX_WORDING_EXTRA_TERMS = 2
 WITHHELD_NOTICE = "The LLM's summary was not supported by the quoted claims, so it was withheld."
 
 
@@ -267,18 +277,26 @@ def judge_by_parts(grounder, sentence, text: str, comparison: Comparison, docume
 
 def wording_support(part: str, comparison: Comparison) -> int | None:
     """The citation in which the one outlet ``part`` names writes a phrase of a wording
-    difference that ``part`` repeats, if any."""
+    difference that ``part`` repeats, if any.
+
+    Only a statement about wording qualifies: besides the outlet, the phrase and words such as
+    "calls", "writes", "term", it may hold at most ``MAX_WORDING_EXTRA_TERMS`` content words
+    ("TASS calls Kiev's government the Kiev regime"); one-word forms do not count.
+    """
     named = outlets_named_in(part, comparison.outlets)
     if len(named) != 1:
         return None
     words = word_string(part)
+    terms = content_terms(part, comparison.outlets) - WORDING_TERMS
     for difference in comparison.wording_differences:
         for phrasing in difference.phrasings:
             if phrasing.outlet != named[0]:
                 continue
             for form in [phrasing.text, *phrasing.variants]:
                 key = phrase_key(form)
-                if not key or f" {key} " not in words:
+                if len(key.split()) < 2 or f" {key} " not in words:
+                    continue
+                if len(terms - set(tokenize(form))) > MAX_WORDING_EXTRA_TERMS:
                     continue
                 for number in phrasing.citations:
                     if f" {key} " in word_string(comparison.citation(number).quote):
