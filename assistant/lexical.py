@@ -161,7 +161,8 @@ class LexicalIndex:
         root.mkdir(parents=True, exist_ok=True)
         final = root / f"{name}-v{self.version}"
         staging = root / f".{final.name}.tmp{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
+        for leftover in root.glob(".*.tmp*"):  # saves run under the writer lock: these are
+            shutil.rmtree(leftover, ignore_errors=True)  # what a killed save left behind
         staging.mkdir()
         if self._bm25 is not None:
             self._bm25.save(str(staging / "bm25"))
@@ -173,8 +174,8 @@ class LexicalIndex:
         np.save(staging / "published_ts.npy", self.published_ts)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(staging, final)
-        for old in root.glob(f"{name}-v*"):
-            if old != final:
+        for old in root.glob("*-v*"):  # older versions, and those of replaced collections
+            if old != final and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
         return final
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -33,18 +33,19 @@ def write_corpus(folder, count, version):
         (folder / f"story-{number:03d}.json").write_text(json.dumps([record]))
 
 
-def run_and_kill(index_dir, source, mode, delay):
+def run_and_kill(index_dir, source, mode, delay, env=None):
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.crash_worker", str(index_dir), str(source), mode],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
     assert process.stdout.readline().strip() == "started", process.stderr.read()
-    time.sleep(delay)
-    finished = process.poll() is not None
-    if not finished:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=delay)  # a worker with a kill point may kill itself before
+    if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-    return finished
+    return process.returncode == 0
 
 
 def fresh_process_view():
@@ -98,5 +99,56 @@ def test_kill_minus_nine_during_update_then_rerun_repairs(tmp_path, fake_embeddi
     present = set(repaired.store.collection().get(include=[])["ids"])
     assert present == {cid for row in rows for cid in row.chunk_ids()}
     assert set(repaired.store.lexical().ids) == present
+    texts = repaired.store.collection().get(include=["documents"])["documents"]
+    assert all("version 2" in text for text in texts)
+
+
+def assert_all_agree(assistant):
+    """Ledger, Chroma and BM25 name the same chunks; one BM25 version, no leftovers."""
+    rows = assistant.store.articles()
+    expected = {cid for row in rows for cid in row.chunk_ids()}
+    assert set(assistant.store.collection().get(include=[])["ids"]) == expected
+    assert set(assistant.store.lexical().ids) == expected
+    names = [c.name for c in assistant.store.client.list_collections()]
+    assert names == [assistant.store.active]
+    saved = sorted(p.name for p in (assistant.store.index_dir / "lexical").iterdir())
+    assert saved == [f"{assistant.store.active}-v{assistant.store.version}"]
+    return rows
+
+
+KILL_POINTS = [  # (mode, point, n-th visit): each named step of an update, killed right there
+    ("sync", "chroma_write", 2),  # chunks of a group in Chroma, their ledger rows not yet
+    ("sync", "ledger_commit", 3),  # some groups recorded, the rest not
+    ("sync", "bm25_save", 1),  # everything written, BM25 staged but not moved in place
+    ("sync", "collection_gc", 1),  # stale ledger rows dropped, orphan chunks not yet deleted
+    ("rebuild", "chroma_write", 3),  # a fresh collection half filled, not switched to
+    ("rebuild", "collection_gc", 1),  # switched, the old collection not yet deleted
+    ("rebuild", "bm25_save", 1),
+]
+
+
+@pytest.mark.parametrize(("mode", "point", "after"), KILL_POINTS)
+def test_kill_at_each_step_then_rerun_repairs_ledger_chroma_and_bm25(
+    tmp_path, fake_embeddings, mode, point, after
+):
+    source, index_dir = tmp_path / "src", tmp_path / "index"
+    write_corpus(source, 30, version=1)
+    base = Assistant(load_settings(index_dir=index_dir, sources=[source]),
+                     embeddings=fake_embeddings)  # fmt: skip
+    base.index()
+    base.store.ledger.close()
+    write_corpus(source, 40, version=2)  # 30 changed, 10 new
+    for old in sorted(source.glob("*.json"))[:3]:
+        old.unlink()  # and 3 removed
+    env = {"CRASH_AT": point, "CRASH_AFTER": str(after)}
+    finished = run_and_kill(index_dir, source, mode, delay=120, env=env)
+    assert not finished, f"the worker never reached {point}"
+    assert_consistent_and_answering(index_dir, fake_embeddings, expected_versions=(1, 2))
+    fresh_process_view()
+    repaired = Assistant(load_settings(index_dir=index_dir, sources=[source]),
+                         embeddings=fake_embeddings)  # fmt: skip
+    repaired.index()
+    rows = assert_all_agree(repaired)
+    assert len(rows) == 37
     texts = repaired.store.collection().get(include=["documents"])["documents"]
     assert all("version 2" in text for text in texts)
