@@ -15,6 +15,7 @@ from assistant.compare import Comparison
 from assistant.compare_summary import (
     WITHHELD_NOTICE,
     SummaryConfig,
+    attributed,
     outlet_parts,
     prompt_numbers,
     summarise_comparison,
@@ -343,6 +344,10 @@ def test_summary_end_to_end_against_a_real_model_server(extractive, llama_server
     assert summary is not None and summary.answerer == "openai:smollm2"
     assert summary.text.strip() and summary.sentences
     check_resolves(result)
+    # Grounding judged the real output: a sentence naming no outlet is never supported.
+    for sentence in summary.sentences:
+        if not attributed(sentence.text, result.outlets):
+            assert not sentence.supported and sentence.citations == [], sentence
     texts = assistant.store.article_texts({c.article_id for c in result.citations})
     for number in summary.citations:
         citation = result.citation(number)
