@@ -107,12 +107,15 @@ def child_serve(index_dir: Path, backend: str, n_questions: int) -> dict:
     assistant.answer(questions[0])
     after_first = rss_mb()
     seconds = []
+    cpu_start = time.process_time()
     for question in questions:
         started = time.perf_counter()
         assistant.answer(question)
         seconds.append(time.perf_counter() - started)
+    cpu_ms = 1000 * (time.process_time() - cpu_start) / len(questions)
     return {"after_first_answer": after_first, "after_all": rss_mb(),
-            "answer": latency_ms(seconds), "questions": len(questions)}  # fmt: skip
+            "answer": latency_ms(seconds), "answer_cpu_ms_mean": round(cpu_ms, 1),
+            "questions": len(questions)}  # fmt: skip
 
 
 def child_floor(index_dir: Path, backend: str, spawned_at: float) -> dict:
@@ -199,6 +202,7 @@ def floors(index_dir: Path, backend: str, runs: int) -> dict:
     return {
         "backend": backend,
         "median_total_s": round(statistics.median(r["total_s"] for r in found), 2),
+        "median_total_cpu_s": round(statistics.median(r["total_cpu_s"] for r in found), 2),
         "median_phases_s": {
             name: round(statistics.median(r["phases_s"][name] for r in found), 2)
             for name in found[0]["phases_s"]
@@ -250,6 +254,7 @@ def served_app(index_dir: Path, backend: str, n_questions: int, timeout: float =
     )  # fmt: skip
     try:
         listening = wait_for_port(port, server, timeout) - spawned
+        listening_cpu = cpu_seconds(server.pid)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         seconds, cited = [], []
         for question in question_sample(n_questions):
@@ -261,12 +266,15 @@ def served_app(index_dir: Path, backend: str, n_questions: int, timeout: float =
             cited.append(sorted({c["outlet"] for c in answer.get("citations", [])}))
             if len(seconds) == 1:
                 first_answer = time.perf_counter() - spawned
+                first_answer_cpu = cpu_seconds(server.pid)
         tree = process_tree(server.pid)
         memory = {pid: rss_mb(pid) for pid in tree}
         return {
             "backend": backend,
             "spawn_to_listening_s": round(listening, 2),
             "spawn_to_first_answer_s": round(first_answer, 2),
+            "server_cpu_s_at_listening": listening_cpu,
+            "server_cpu_s_at_first_answer": first_answer_cpu,
             "answers_s": [round(s, 3) for s in seconds],
             "cited": cited,
             "processes": len(tree),
@@ -276,6 +284,12 @@ def served_app(index_dir: Path, backend: str, n_questions: int, timeout: float =
         }
     finally:
         stop(server)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
 
 
 def wait_for_port(port: int, server: subprocess.Popen, timeout: float) -> float:
@@ -344,11 +358,11 @@ def table(result: dict) -> list[str]:
                      f"{cold['median_peak_rss_mb']} |")  # fmt: skip
         phases = " | ".join(str(cold["median_phases_cpu_s"][p]) for p in PHASES)
         lines.append(f"| {backend}, CPU s | {cold['median_total_cpu_s']} | {phases} | |")
-    lines += ["", "| raw floor process, median | total s | phases s | peak RSS MB |",
-              "|---|---|---|---|"]  # fmt: skip
+    lines += ["", "| raw floor process, median | total s | CPU s | phases s | peak RSS MB |",
+              "|---|---|---|---|---|"]  # fmt: skip
     for backend, floor in result["raw_floor"].items():
-        lines.append(f"| {backend} | {floor['median_total_s']} | {floor['median_phases_s']} | "
-                     f"{floor['median_peak_rss_mb']} |")  # fmt: skip
+        lines.append(f"| {backend} | {floor['median_total_s']} | {floor['median_total_cpu_s']} | "
+                     f"{floor['median_phases_s']} | {floor['median_peak_rss_mb']} |")  # fmt: skip
     lines += ["", "| serving | questions | RSS after 1st answer MB | peak RSS MB | RSS at end MB | "
               "answer p50 / p95 ms |", "|---|---|---|---|---|---|"]  # fmt: skip
     for backend, serving in result["serving"].items():
@@ -356,7 +370,8 @@ def table(result: dict) -> list[str]:
         lines.append(
             f"| Python API, {backend} | {serving['questions']} | "
             f"{serving['after_first_answer']['rss_mb']} | {serving['after_all']['peak_rss_mb']} | "
-            f"{serving['after_all']['rss_mb']} | {lat['p50_ms']} / {lat['p95_ms']} |"
+            f"{serving['after_all']['rss_mb']} | {lat['p50_ms']} / {lat['p95_ms']} "
+            f"(CPU {serving['answer_cpu_ms_mean']} ms mean) |"
         )
     app = result["app"]
     lines += [
@@ -364,8 +379,9 @@ def table(result: dict) -> list[str]:
         f"{app['server_peak_rss_mb']} | {app['server_rss_mb']} (tree of {app['processes']}: "
         f"{app['tree_rss_mb']}) | |",
         "",
-        f"`assistant serve`: spawn to listening {app['spawn_to_listening_s']} s, to first answer "
-        f"{app['spawn_to_first_answer_s']} s.",
+        f"`assistant serve`: spawn to listening {app['spawn_to_listening_s']} s "
+        f"({app['server_cpu_s_at_listening']} s CPU), to first answer "
+        f"{app['spawn_to_first_answer_s']} s ({app['server_cpu_s_at_first_answer']} s CPU).",
     ]
     return lines
 
