@@ -18,6 +18,9 @@ _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’»)\]]*\s*$")
 _APPROX_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 TokenCounter = Callable[[str], int]
+# A chunk also has a length limit in characters: a tokenizer reads a run of text without
+# spaces (a pasted hash, a broken page) as one unknown word piece, however long it is.
+CHARS_PER_TOKEN_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -76,14 +79,23 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
+def _too_long(piece: str, max_tokens: int, count: TokenCounter) -> bool:
+    return len(piece) > max_tokens * CHARS_PER_TOKEN_LIMIT or count(piece) > max_tokens
+
+
 def _split_long(text: str, span: Span, max_tokens: int, count: TokenCounter) -> list[Span]:
-    """Cut a sentence longer than ``max_tokens`` at word boundaries."""
+    """Cut a sentence longer than ``max_tokens`` at word boundaries.
+
+    A "word" longer than ``max_tokens`` characters (a run of text without spaces) is cut
+    every ``max_tokens`` characters, so that no piece exceeds either limit.
+    """
     pieces, start = [], span.start
-    words = [m.end() for m in re.finditer(r"\S+", text[span.start : span.end])]
+    word = re.compile(rf"\S{{1,{max_tokens}}}")
+    words = [m.end() for m in word.finditer(text[span.start : span.end])]
     last_cut = span.start
     for offset in words:
         end = span.start + offset
-        if count(text[start:end]) > max_tokens and last_cut > start:
+        if _too_long(text[start:end], max_tokens, count) and last_cut > start:
             pieces.append(_trimmed(text, start, last_cut))
             start = last_cut
         last_cut = end
@@ -104,16 +116,21 @@ def chunk_spans(
     """
     sentences: list[Span] = []
     for sentence in split_sentences(text):
-        if count(sentence.of(text)) > max_tokens:
+        if _too_long(sentence.of(text), max_tokens, count):
             sentences.extend(_split_long(text, sentence, max_tokens, count))
         else:
             sentences.append(sentence)
     sizes = [count(sentence.of(text)) for sentence in sentences]
+    max_chars = max_tokens * CHARS_PER_TOKEN_LIMIT
     chunks: list[Span] = []
     first = 0
     while first < len(sentences):
         last, total = first, sizes[first]
-        while last + 1 < len(sentences) and total + sizes[last + 1] <= max_tokens:
+        while (
+            last + 1 < len(sentences)
+            and total + sizes[last + 1] <= max_tokens
+            and sentences[last + 1].end - sentences[first].start <= max_chars
+        ):
             last += 1
             total += sizes[last]
         chunks.append(Span(sentences[first].start, sentences[last].end))

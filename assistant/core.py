@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -31,6 +32,27 @@ def clean_question(question: object, max_chars: int) -> str:
             hint="shorten it, or raise ASSISTANT_MAX_QUESTION_CHARS",
         )
     return text
+
+
+def clean_filters(outlets: object, since: object, until: object, k: object) -> dict:
+    """The per-request filters checked for type: an InputError names the bad one.
+
+    A single outlet name is accepted as a list of one.
+    """
+    if isinstance(outlets, str):
+        outlets = [outlets]
+    if outlets is not None:
+        if not isinstance(outlets, list | tuple | set) or not all(
+            isinstance(outlet, str) for outlet in outlets
+        ):
+            raise InputError("outlets must be a list of outlet names", hint="e.g. ['TASS']")
+        outlets = list(outlets)
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not isinstance(value, str | date):
+            raise InputError(f"{name} must be a date", hint="use YYYY-MM-DD")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise InputError("k must be a whole number of passages, at least 1")
+    return {"outlets": outlets, "since": since, "until": until, "k": k}
 
 
 class Assistant:
@@ -164,8 +186,9 @@ class Assistant:
     ) -> list[Document]:
         """The k passages most relevant to ``question`` (chunk text, index metadata)."""
         question = clean_question(question, self.settings.max_question_chars)
+        filters = clean_filters(outlets, since, until, k)
         self.store.check_embedder()
-        return self.retriever.invoke(question, k=k, outlets=outlets, since=since, until=until)
+        return self.retriever.invoke(question, **filters)
 
     def compare(
         self, topic: str, outlets: list[str] | None = None, since=None, until=None,
@@ -181,7 +204,8 @@ class Assistant:
         topic = clean_question(topic, self.settings.max_question_chars)
         summarise = self._summary_wanted(summary)
         self.store.check_embedder()
-        comparison = compare_outlets(self, topic, outlets=outlets, since=since, until=until, k=k)
+        filters = clean_filters(outlets, since, until, k)
+        comparison = compare_outlets(self, topic, **filters)
         if not summarise:
             return comparison
         from .compare_summary import summarise_comparison
@@ -206,8 +230,8 @@ class Assistant:
         """Answer ``question`` from the indexed articles, citing each outlet's passages."""
         question = clean_question(question, self.settings.max_question_chars)
         self.store.check_embedder()
-        inputs = {"question": question, "history": history, "outlets": outlets,
-                  "since": since, "until": until, "k": k}  # fmt: skip
+        inputs = {"question": question, "history": history,
+                  **clean_filters(outlets, since, until, k)}  # fmt: skip
         try:
             return self.chain().invoke(inputs)
         except LLMError as error:
@@ -237,8 +261,8 @@ class Assistant:
             return
         question = clean_question(question, self.settings.max_question_chars)
         self.store.check_embedder()
-        inputs = {"question": question, "history": history, "outlets": outlets,
-                  "since": since, "until": until, "k": k}  # fmt: skip
+        inputs = {"question": question, "history": history,
+                  **clean_filters(outlets, since, until, k)}  # fmt: skip
         try:
             yield from self._generative_stream(inputs)
         except LLMError as error:
