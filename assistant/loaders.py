@@ -198,6 +198,10 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
         if not isinstance(body, str) or not body.strip():
             result.skipped.append(Skipped(where, "record has no body text"))
             continue
+        wrong = _wrongly_typed(record)
+        if wrong:
+            result.skipped.append(Skipped(where, wrong))
+            continue
         meta = {key: record.get(key) for key in ("title", "author", "url", "language")}
         meta["outlet"] = record.get("source", record.get("outlet"))
         meta["published"] = record.get("published_at", record.get("published"))
@@ -207,18 +211,51 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
     return result
 
 
+RECORD_TEXT_FIELDS = ("title", "author", "url", "language", "source", "outlet",
+                      "published_at", "published")  # fmt: skip
+
+
+def _wrongly_typed(record: dict) -> str | None:
+    """Why a record's metadata is unusable (a field that is not text), or None."""
+    for key in RECORD_TEXT_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"field '{key}' must be text, not {_json_type(value)}"
+    return None
+
+
+def _json_type(value) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+             dict: "an object"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _json(text: str):
+    """``json.loads`` without NaN/Infinity and without crashing on absurd nesting."""
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
+
+
 def _parse_records(text: str, jsonl: bool) -> list:
     if jsonl:
         records = []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    records.append(json.loads(line))
+                    records.append(_json(line))
                 except json.JSONDecodeError as error:
                     raise ValueError(f"line {number}: {error.msg}") from error
+                except ValueError as error:
+                    raise ValueError(f"line {number}: {error}") from error
         return records
     try:
-        data = json.loads(text)
+        data = _json(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{error.msg} at line {error.lineno}") from error
     if isinstance(data, dict):
