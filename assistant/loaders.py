@@ -97,12 +97,17 @@ def load_file(path: Path, max_bytes: int = 20_000_000) -> LoadResult:
     text, problem = decode_text(data)
     if problem:
         return _skip(label, problem)
-    meta = manifest_entry(path)
+    meta, manifest_problem = read_manifest(path)
     if suffix in {".json", ".jsonl"}:
         return load_records(text, label, jsonl=suffix == ".jsonl")
     if suffix in {".html", ".htm"}:
-        return _one(load_html(text, label, meta, path))
-    return _one(load_text(text, label, meta, path))
+        result = _one(load_html(text, label, meta, path))
+    else:
+        result = _one(load_text(text, label, meta, path))
+    if manifest_problem:  # say why the manifest's metadata was not used
+        for skipped in result.skipped:
+            skipped.reason = f"{skipped.reason}; note: {manifest_problem}"
+    return result
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
@@ -123,15 +128,24 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 
 def manifest_entry(path: Path) -> dict:
     """Metadata for ``path`` from a ``manifest.toml`` in its folder, if any."""
+    return read_manifest(path)[0]
+
+
+def read_manifest(path: Path) -> tuple[dict, str | None]:
+    """``(metadata for path, why the manifest beside it is unusable or None)``."""
     manifest = path.parent / MANIFEST_NAME
     if not manifest.is_file():
-        return {}
+        return {}, None
     try:
         table = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        return {}, f"{MANIFEST_NAME} beside it cannot be read ({type(error).__name__})"
+    except tomllib.TOMLDecodeError as error:
+        return {}, f"{MANIFEST_NAME} beside it is not valid TOML ({error})"
     entry = table.get(path.name, {})
-    return entry if isinstance(entry, dict) else {}
+    if not isinstance(entry, dict):
+        return {}, f"its entry in {MANIFEST_NAME} is not a table"
+    return entry, None
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
