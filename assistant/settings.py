@@ -57,6 +57,10 @@ class Settings(BaseSettings):
 
     max_question_chars: int = Field(default=2000, ge=10)
     max_file_bytes: int = Field(default=20_000_000, ge=1)
+    # Browser chat limits (ui/app.py): per upload request, and requests per minute per client.
+    max_upload_files: int = Field(default=20, ge=1)
+    max_upload_bytes: int = Field(default=5_000_000, ge=1)
+    rate_limit: int = Field(default=30, ge=0)  # 0 turns the limit off
 
     @field_validator("sources", mode="before")
     @classmethod
