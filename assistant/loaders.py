@@ -203,6 +203,8 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
         records = _parse_records(text, jsonl)
     except ValueError as error:
         return _skip(label, f"invalid JSON ({error})")
+    if not records:
+        return _skip(label, "no article records in the file")
     for number, record in enumerate(records):
         where = f"{label}#{number}"
         if not isinstance(record, dict):

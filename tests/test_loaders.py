@@ -165,6 +165,8 @@ BAD_FILES = {
                     "no article body"),
     "broken.json": (b'{"title": "x", "body": ', "invalid JSON"),
     "wrongtype.json": (b'"just a string"', "expected a list"),
+    "norecords.json": (b"[]", "no article records"),
+    "noarticles.json": (b'{"articles": []}', "no article records"),
     "image.png": (b"\x89PNG\r\n", "unsupported file type"),
 }  # fmt: skip
 

@@ -401,3 +401,71 @@ def test_staged_upload_lands_inside_the_upload_folder(seed_assistant, tmp_path):
     assert staged.name.startswith("outside-") and staged.suffix == ".md"
     assert not (tmp_path.parent / "outside.md").exists()
     assert isinstance(staged, Path)
+
+
+# ----- limits and failures through the running app -----------------------------------------------
+
+
+def test_requests_over_the_rate_limit_get_a_message_and_the_index_is_untouched(
+    seed_assistant, tmp_path
+):
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=2)
+    demo.launch(prevent_thread_lock=True, server_port=free_port())
+    try:
+        client = Client(demo.local_url, verbose=False)
+        for _ in range(2):
+            _, _, _, answer = ask(client, BOTH_OUTLETS)
+            assert answer["citations"]
+        chat, _, sources, refused = ask(client, BOTH_OUTLETS)
+        assert refused["error"].startswith("Too many requests: the limit is 2 a minute.")
+        assert "Try again in" in refused["error"]
+        assert "msg-error" in chat[-1]["content"][0]["text"]
+        assert "Traceback" not in chat[-1]["content"][0]["text"]
+        before = seed_assistant.sources()
+        article = tmp_path / "izmail.md"
+        article.write_text(NEW_ARTICLE, encoding="utf-8")
+        with pytest.raises(AppError, match="Too many requests"):
+            client.predict([handle_file(str(article))], api_name="/add_files")
+        assert seed_assistant.sources() == before
+    finally:
+        demo.close()
+
+
+def test_an_oversized_upload_is_refused_with_its_limit(seed_assistant, tmp_path):
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", max_file_bytes=2_000)
+    demo.launch(prevent_thread_lock=True, server_port=free_port())
+    try:
+        big = tmp_path / "big.md"
+        big.write_text(NEW_ARTICLE + "The harbour master spoke again. " * 200, encoding="utf-8")
+        before = seed_assistant.sources()
+        with pytest.raises(Exception, match=r"(?i)too large|limit|exceeds|2[.,]?0* ?(kb|bytes)"):
+            Client(demo.local_url, verbose=False).predict(
+                [handle_file(str(big))], api_name="/add_files"
+            )
+        assert seed_assistant.sources() == before
+        assert not list((tmp_path / "uploads").glob("**/big*"))
+    finally:
+        demo.close()
+
+
+def test_a_dead_llm_server_is_reported_in_the_chat_and_the_extractive_answerer_answers(
+    seed_assistant, tmp_path
+):
+    from assistant.core import Assistant
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    settings = seed_assistant.settings.model_copy(
+        update={"llm": "openai:smollm2", "llm_base_url": url, "llm_timeout_s": 5.0}
+    )
+    assistant = Assistant(settings, embeddings=seed_assistant.embeddings)
+    demo = build_demo(assistant, upload_dir=tmp_path / "uploads")
+    demo.launch(prevent_thread_lock=True, server_port=free_port())
+    try:
+        chat, _, _, answer = ask(Client(demo.local_url, verbose=False), BOTH_OUTLETS)
+        message = chat[-1]["content"][0]["text"]
+        assert "msg-notice" in message and f"The LLM at {url} failed" in message
+        assert answer["answerer"] == "extractive"
+        assert cited_outlets(answer) == {"TASS", "fakty.com.ua"}
+        assert "Traceback" not in message
+    finally:
+        demo.close()

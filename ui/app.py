@@ -27,13 +27,13 @@ from assistant.errors import AssistantError, ConfigError
 from assistant.models import Answer
 
 from . import render
+from .limits import RateLimiter, client_id, limit_message
 
 log = logging.getLogger(__name__)
 
 STYLE = Path(__file__).with_name("style.css")
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".json", ".jsonl")
-MAX_UPLOAD_FILES = 20
-MAX_UPLOAD_BYTES = 5_000_000
+MAX_UPLOAD_BYTES = 5_000_000  # launch()'s default; build_demo takes the settings' value
 MAX_PASTE_CHARS = 200_000
 ANSWER_CONCURRENCY = 4
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -81,13 +81,28 @@ def theme() -> gr.themes.Base:
 class ChatBackend:
     """Event handlers of the app; each calls the Assistant's public API and renders the result."""
 
-    def __init__(self, assistant, upload_dir: Path, max_files: int, max_file_bytes: int):
+    def __init__(
+        self, assistant, upload_dir: Path, max_files: int, max_file_bytes: int,
+        rate_limiter: RateLimiter | None = None,
+    ):  # fmt: skip
         self.assistant = assistant
         self.upload_dir = Path(upload_dir)
         self.max_files = max_files
         self.max_file_bytes = max_file_bytes
+        self.rate_limiter = rate_limiter or RateLimiter(0)
         self.outlet_filter: gr.CheckboxGroup | None = None
         self.compare_filter: gr.CheckboxGroup | None = None
+
+    def over_limit(self, request: gr.Request | None) -> str | None:
+        """The message for a client over its request rate, or None when it may go on."""
+        wait = self.rate_limiter.acquire(client_id(request))
+        return limit_message(wait, self.rate_limiter.per_minute) if wait else None
+
+    def _check_limit(self, request: gr.Request | None) -> None:
+        """Raise the rate-limit message as a Gradio error (a toast, not a traceback)."""
+        message = self.over_limit(request)
+        if message:
+            raise gr.Error(message, print_exception=False)
 
     # ----- chat ---------------------------------------------------------------------------
 
@@ -99,6 +114,7 @@ class ChatBackend:
         since: str | None = None,
         until: str | None = None,
         answers: list | None = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple]:
         """Stream the answer to ``message`` into the chat; then fill the sources panel.
 
@@ -107,15 +123,21 @@ class ChatBackend:
         history = list(history or [])
         answers = list(answers or [])
         question = (message or "").strip()
-        if not question:
+        if not _visible(question):
             raise gr.Error("Type a question about the articles first.", print_exception=False)
         turn = len(answers)
         prior = conversation(history)
+        limit = self.assistant.settings.max_question_chars
+        shown = question if len(question) <= limit else _shortened(question)
         chat = [
             *history,
-            {"role": "user", "content": render.user_message(question)},
+            {"role": "user", "content": render.user_message(shown)},
             {"role": "assistant", "content": render.streaming_message("", turn)},
         ]
+        refusal = self.over_limit(request)
+        if refusal:
+            yield self._failed(chat, answers, refusal, None)
+            return
         yield "", chat, render.EMPTY_COVERAGE, _waiting_panel(), answers, None
         text = ""
         try:
@@ -181,12 +203,14 @@ class ChatBackend:
         outlets: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        request: gr.Request | None = None,
     ) -> tuple[str, str, dict]:
         """Compare how the outlets report ``topic``: ``(columns HTML, sources HTML, JSON)``."""
         topic = (topic or "").strip()
-        if not topic:
+        if not _visible(topic):
             raise gr.Error("Type a topic to compare, e.g. “Kherson negotiations”.",
                            print_exception=False)  # fmt: skip
+        self._check_limit(request)
         try:
             comparison = self.assistant.compare(
                 topic,
@@ -246,11 +270,17 @@ class ChatBackend:
             f" · {len(counts)} outlet{'s' if len(counts) != 1 else ''} indexed</span></div>"
         )
 
-    def add_files(self, files: list | None, progress=gr.Progress()) -> tuple:  # noqa: B008
+    def add_files(
+        self,
+        files: list | None,
+        request: gr.Request | None = None,
+        progress=gr.Progress(),  # noqa: B008 (how Gradio injects a progress tracker)
+    ) -> tuple:
         """Copy uploaded files into the upload folder and add them to the index."""
         files = [f for f in (files or []) if f]
         if not files:
             raise gr.Error("Choose one or more article files first.", print_exception=False)
+        self._check_limit(request)
         if len(files) > self.max_files:
             raise gr.Error(
                 f"{len(files)} files chosen; upload at most {self.max_files} at a time.",
@@ -272,6 +302,7 @@ class ChatBackend:
         title: str,
         published: str,
         text: str,
+        request: gr.Request | None = None,
         progress=gr.Progress(),  # noqa: B008 (how Gradio injects a progress tracker)
     ) -> tuple:
         """Write a pasted article (with front matter) to the upload folder and index it."""
@@ -281,6 +312,7 @@ class ChatBackend:
             raise gr.Error("Paste the article text first.", print_exception=False)
         if not outlet:
             raise gr.Error("Name the outlet that published the article.", print_exception=False)
+        self._check_limit(request)
         if len(text) > MAX_PASTE_CHARS:
             raise gr.Error(
                 f"The text is {len(text):,} characters; the limit is {MAX_PASTE_CHARS:,}.",
@@ -297,10 +329,11 @@ class ChatBackend:
         target.write_text(document, encoding="utf-8")
         return self._index_staged([(title or "pasted article", target)], [], progress)
 
-    def remove_article(self, article_id: str | None) -> tuple:
+    def remove_article(self, article_id: str | None, request: gr.Request | None = None) -> tuple:
         """Remove one article from the index (and its uploaded file, if it was uploaded)."""
         if not article_id:
             raise gr.Error("Choose an article to remove.", print_exception=False)
+        self._check_limit(request)
         try:
             removed = self.assistant.remove_sources([article_id])
         except AssistantError as error:
@@ -478,6 +511,16 @@ def _error_text(error: AssistantError) -> str:
     return html.escape(f"{error.message}{hint}")
 
 
+def _visible(text: str) -> str:
+    """The printable part of ``text`` (control and format characters dropped), stripped."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()
+
+
+def _shortened(question: str, keep: int = 300) -> str:
+    """An over-long question as the chat shows it: its start and its length."""
+    return f"{question[:keep]}… ({len(question):,} characters)"
+
+
 def _waiting_panel() -> str:
     return '<div class="sources-empty">Finding the passages…</div>'
 
@@ -489,15 +532,22 @@ def build_demo(
     assistant,
     *,
     upload_dir: Path | None = None,
-    max_files: int = MAX_UPLOAD_FILES,
+    max_files: int | None = None,
     max_file_bytes: int | None = None,
+    rate_limit: int | None = None,
     concurrency: int = ANSWER_CONCURRENCY,
 ) -> NewsApp:
-    """The Gradio app over ``assistant`` (reads the index's outlets; loads no LLM)."""
+    """The Gradio app over ``assistant`` (reads the index's outlets; loads no LLM).
+
+    Limits default to the settings: ``max_upload_files``, ``max_upload_bytes`` (never above
+    ``max_file_bytes``) and ``rate_limit`` (requests a minute per client).
+    """
     settings = assistant.settings
     upload_dir = Path(upload_dir or Path(settings.index_dir).parent / "uploads")
-    max_file_bytes = min(max_file_bytes or MAX_UPLOAD_BYTES, settings.max_file_bytes)
-    backend = ChatBackend(assistant, upload_dir, max_files, max_file_bytes)
+    max_files = max_files or settings.max_upload_files
+    max_file_bytes = min(max_file_bytes or settings.max_upload_bytes, settings.max_file_bytes)
+    limiter = RateLimiter(settings.rate_limit if rate_limit is None else rate_limit)
+    backend = ChatBackend(assistant, upload_dir, max_files, max_file_bytes, limiter)
     with NewsApp(title="News Assistant", analytics_enabled=False) as demo:
         demo.max_upload_bytes = max_file_bytes
         demo.backend = backend
