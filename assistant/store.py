@@ -122,10 +122,25 @@ def open_chroma(index_dir: Path, fresh: bool = False):
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
         )
     except Exception as error:  # chromadb raises assorted errors for damaged stores
+        if _read_only(path, error):
+            raise IndexStoreError(
+                f"the index folder {path.parent} is read-only ({error})",
+                hint="make it writable (embedded Chroma writes even to answer), or serve the "
+                "index from a Chroma server (--chroma-url)",
+            ) from error
         raise IndexStoreError(
             f"the Chroma store at {path} cannot be opened ({type(error).__name__}: {error})",
             hint="rebuild it with: assistant index --rebuild",
         ) from error
+
+
+READ_ONLY_SIGNS = ("readonly database", "read-only file system", "permission denied")
+
+
+def _read_only(path: Path, error: Exception) -> bool:
+    """Whether opening the store failed because its folder cannot be written (not damage)."""
+    message = str(error).lower()
+    return any(sign in message for sign in READ_ONLY_SIGNS) or not os.access(path, os.W_OK)
 
 
 def _forget_cached_system(identifier: str) -> None:

@@ -1,9 +1,10 @@
-"""A full disk: a clear error, and the existing index untouched."""
+"""A full disk or a read-only index folder: a clear error, and the existing index untouched."""
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,5 +64,58 @@ def test_disk_full_is_a_clear_error_and_the_index_is_untouched(seed_assistant, t
     assert "error: writing to the Chroma index failed" in result.stderr
     assert "hint: check free disk space" in result.stderr
     assert "Traceback" not in result.stderr
+    assert_untouched(seed_assistant, before)
+    assert len(seed_assistant.store.articles()) == 2
+
+
+# Root ignores file modes; without these capabilities it is held to them like any user.
+WITHOUT_DAC = ["--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search"]  # fmt: skip
+
+
+def cli_without_override(index_dir, *args):
+    """The real CLI as a process that file permissions apply to (setpriv drops root's
+    permission-override capabilities)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch"}
+    return subprocess.run(
+        ["setpriv", *WITHOUT_DAC, "--", sys.executable, "-m", "assistant.cli", "--index-dir",
+         str(index_dir), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def file_digests(folder) -> dict:
+    """Every file under ``folder`` with its size and modification time."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
+def test_read_only_index_folder_is_a_clear_error_and_the_index_is_untouched(
+    seed_assistant, tmp_path
+):
+    index_dir = seed_assistant.settings.index_dir
+    before = what_readers_see(seed_assistant)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "---\noutlet: Chop Courier\ntitle: Ferry\npublished: 2024-05-06\n---\n"
+        "The ferry at Chop resumed service on Monday with four crossings a day.\n"
+    )
+    files = file_digests(index_dir)
+    modes = {p: p.stat().st_mode for p in [index_dir, *index_dir.rglob("*")]}
+    for path in modes:
+        path.chmod(modes[path] & ~0o222)
+    try:
+        for args in (["index", str(folder)], ["ask", SEED_QUESTIONS[0]]):
+            result = cli_without_override(index_dir, *args)
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert f"error: the index folder {index_dir} is read-only" in result.stderr
+            assert "hint: make it writable" in result.stderr
+            assert "Traceback" not in result.stderr
+        assert file_digests(index_dir) == files
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
     assert_untouched(seed_assistant, before)
     assert len(seed_assistant.store.articles()) == 2
