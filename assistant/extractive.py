@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from .chunking import split_sentences
 from .lexical import tokenize
 from .models import Answer, AnswerSentence, Citation
-from .outlets import outlet_aliases
+from .outlets import outlet_aliases, outlets_named_in
 
 # Words that ask about reporting rather than name the subject.
 QUESTION_NOISE = set(
@@ -36,6 +36,7 @@ class ExtractiveConfig:
     min_term_overlap: float = 0.34  # ...unless this share of the question's terms is matched
     passage_floor: float = 0.30  # once covered, passages under this cosine (and overlap) are noise
     outlet_margin: float = 0.15  # outlets whose best passage is this close to the best are cited
+    cite_named: bool = True  # outlets the question names are cited when they have a passage
     max_sentences: int = 6
     per_outlet: int = 2
     rerank_candidates: int = 0  # sentence-embedding re-rank: off; it cost ~100 ms and quoted
@@ -87,7 +88,7 @@ class ExtractiveAnswerer:
         if not self._covered(documents, candidates, terms):
             return Answer.refusal(question)
         self._rerank(question, candidates)
-        chosen = self._select(candidates, documents)
+        chosen = self._select(candidates, documents, question)
         if not chosen:
             return Answer.refusal(question)
         return compose(question, chosen)
@@ -144,7 +145,9 @@ class ExtractiveAnswerer:
         for candidate, similarity in zip(top, similarities):
             candidate.score = 0.5 * candidate.score + 0.5 * float(similarity)
 
-    def _select(self, candidates: list[_Candidate], documents: list[Document]) -> list[_Candidate]:
+    def _select(
+        self, candidates: list[_Candidate], documents: list[Document], question: str = ""
+    ) -> list[_Candidate]:
         config = self.config
         best_by_outlet: dict[str, float] = {}
         for document in documents:
@@ -153,7 +156,13 @@ class ExtractiveAnswerer:
             best_by_outlet[outlet] = max(best_by_outlet.get(outlet, -1.0), similarity)
         top_similarity = max(best_by_outlet.values())
         bar = top_similarity - config.outlet_margin
-        covering = [outlet for outlet, best in best_by_outlet.items() if best >= bar]
+        named = (
+            set(outlets_named_in(question, list(best_by_outlet))) if config.cite_named else set()
+        )
+        covering = [
+            outlet for outlet, best in best_by_outlet.items()
+            if best >= bar or (outlet in named and best >= config.passage_floor)
+        ]  # fmt: skip
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []

@@ -38,7 +38,7 @@ def tokenize(text: str) -> list[str]:
     return stemmer.stemWords(words) if stemmer else words
 
 
-FORMAT = 2  # bump when the saved layout changes: older snapshots are then rebuilt
+FORMAT = 3  # bump when the saved layout changes: older snapshots are then rebuilt
 
 
 @dataclass
@@ -60,11 +60,13 @@ class LexicalIndex:
     _outlet_rows: dict | None = None
     vectors: np.ndarray | None = None  # float32 (rows, dim), or None when not available
     days: list[str] | None = None  # published date (YYYY-MM-DD) of each chunk's article
+    texts: list[str] | None = None  # each chunk's text (for sentence-level re-scoring)
 
     @classmethod
     def build(
-        cls, ids, texts, outlets, published_ts, version: str, vectors=None, days=None
-    ) -> LexicalIndex:
+        cls, ids, texts, outlets, published_ts, version: str, vectors=None, days=None,
+        chunk_texts=None,
+    ) -> LexicalIndex:  # fmt: skip
         """Index ``texts`` (one per chunk id), with optional vectors and publication days."""
         import bm25s
 
@@ -75,7 +77,8 @@ class LexicalIndex:
         dates = np.asarray([ts if ts is not None else -1 for ts in published_ts], dtype=np.int64)
         matrix = _as_matrix(vectors, len(tokens))
         return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None,
-                   vectors=matrix, days=list(days) if days is not None else None)  # fmt: skip
+                   vectors=matrix, days=list(days) if days is not None else None,
+                   texts=list(chunk_texts) if chunk_texts is not None else None)  # fmt: skip
 
     def similarities(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Cosine of ``vector`` to the chunks at ``rows`` (all chunks when None)."""
@@ -169,7 +172,7 @@ class LexicalIndex:
         if self.vectors is not None:
             np.save(staging / "vectors.npy", self.vectors)
         meta = {"ids": self.ids, "outlets": self.outlets, "version": self.version,
-                "format": FORMAT, "days": self.days}  # fmt: skip
+                "format": FORMAT, "days": self.days, "texts": self.texts}  # fmt: skip
         (staging / "meta.json").write_text(json.dumps(meta))
         np.save(staging / "published_ts.npy", self.published_ts)
         shutil.rmtree(final, ignore_errors=True)
@@ -206,6 +209,7 @@ class LexicalIndex:
             bm25,
             vectors=_as_matrix(vectors, len(meta["ids"])),
             days=meta.get("days"),
+            texts=meta.get("texts"),
         )
 
 

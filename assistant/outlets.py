@@ -52,6 +52,22 @@ def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
     return [n for n in names if not any(n != m and _contains_words(m, n) for m in names)]
 
 
+def outlet_clauses(text: str, named: list[str]) -> dict[str, str]:
+    """The part of ``text`` about each named outlet: from its first mention to the next
+    outlet's ("the Polygon report on X ..., and the Engadget review of Y ..."), in the
+    normalised (lower-case, no punctuation) form outlet matching works on."""
+    haystack = f" {normalise_outlet(text)} "
+    starts = []
+    for outlet in named:
+        found = [haystack.find(f" {alias} ") for alias in outlet_aliases(outlet)]
+        found = [at for at in found if at >= 0]
+        if found:
+            starts.append((min(found), outlet))
+    starts.sort()
+    ends = [at for at, _ in starts[1:]] + [len(haystack)]
+    return {outlet: haystack[at:end].strip() for (at, outlet), end in zip(starts, ends)}
+
+
 def _contains_words(longer: str, shorter: str) -> bool:
     return f" {normalise_outlet(shorter)} " in f" {normalise_outlet(longer)} "
 

@@ -8,9 +8,11 @@ that covers the question gets at least one passage.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,9 +21,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from .chunking import split_sentences
 from .errors import IndexStoreError, InputError
-from .lexical import LexicalIndex
-from .outlets import outlets_named_in, resolve_outlets
+from .lexical import LexicalIndex, tokenize
+from .outlets import outlet_clauses, outlets_named_in, resolve_outlets
 
 LEXICAL_WEIGHT = 1.0  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
 DATE_BONUS = 0.1  # for passages of articles published on a date the question names
@@ -87,6 +90,18 @@ class _Hit:
     outlet: str
     document: str | None = None  # filled from Chroma, by the query or one final fetch
     metadata: dict | None = None
+    row: int | None = None  # in the search snapshot
+    boost: float = 0.0  # from the best sentence's match (see _by_best_sentence)
+
+    @property
+    def rank_score(self) -> float:
+        return self.relevance + self.boost
+
+
+@lru_cache(maxsize=20_000)
+def _sentence_terms(text: str) -> tuple[frozenset[str], ...]:
+    """The term set of each sentence of a chunk (memoised: popular chunks recur)."""
+    return tuple(frozenset(tokenize(span.of(text))) for span in split_sentences(text))
 
 
 def dates_named_in(text: str) -> set[str]:
@@ -130,6 +145,10 @@ class HybridRetriever(BaseRetriever):
     k: int = 8
     fetch_k: int = 40
     diversify: bool = True
+    sentence_weight: float = 3.0  # weight of the best sentence's term match in the final order
+    clause_dense: bool = True  # the clause is embedded too (one more query embedding)
+    clause_weight: float = 0.5  # weight of the clause about an outlet in its own search
+    unnamed_slots: int = 0  # passages of unnamed outlets kept when a question names some
 
     def _get_relevant_documents(
         self,
@@ -168,8 +187,13 @@ class HybridRetriever(BaseRetriever):
             hits = self._per_outlet(q, named, filters, k)
         else:
             hits = self._search(q, filters, max(self.fetch_k, k))
+            if self.sentence_weight:
+                hits = self._by_best_sentence(q, hits[: 2 * k])
             hits = self._diversified(hits, k) if self.diversify else hits[:k]
-        return [self._document(hit) for hit in self._with_texts(hits)]
+        hits = self._with_texts(hits)
+        if self.sentence_weight:
+            hits = self._by_best_sentence(q, hits)
+        return [self._document(hit) for hit in hits]
 
     def known_outlets(self) -> list[str]:
         """Outlets that have chunks in the index."""
@@ -215,7 +239,7 @@ class HybridRetriever(BaseRetriever):
             outlet = (meta or {}).get("outlet", "")
             day = str((meta or {}).get("published") or "")[:10]
         relevance = self._relevance(q, row, similarity, day)
-        return _Hit(chunk_id, relevance, similarity, outlet, **found)
+        return _Hit(chunk_id, relevance, similarity, outlet, row=row, **found)
 
     def _scan(self, q: _Query, rows: np.ndarray, n: int) -> dict[str, _Hit]:
         """The n rows most similar to the question, scored exactly in memory."""
@@ -313,17 +337,82 @@ class HybridRetriever(BaseRetriever):
         Relevance is comparable across outlets (absolute cosine, BM25 scaled by the query's
         best score anywhere), so the final order is by relevance, not by outlet.
         """
-        per = max(2, -(-k // len(named)))
+        others = self._unnamed_close(q, named, filters, k) if self.unnamed_slots else []
+        room = k - len(others)
+        per = max(2, -(-room // len(named)))
         chosen: dict[str, _Hit] = {}
+        clauses = outlet_clauses(q.text, named) if self.clause_weight and len(named) > 1 else {}
         for outlet in named:
-            for hit in self._search(q, filters.narrowed_to(outlet), max(per, 10))[:per]:
+            q_outlet = self._clause_query(q, clauses[outlet]) if outlet in clauses else q
+            ranked = self._search(q_outlet, filters.narrowed_to(outlet), max(per, 10))
+            if self.sentence_weight:
+                ranked = self._by_best_sentence(q, ranked[: max(2 * per, 10)])
+            for hit in ranked[:per]:
                 chosen.setdefault(hit.chunk_id, hit)
         joint = Filters(named, filters.since_ts, filters.until_ts)
         for hit in self._search(q, joint, max(self.fetch_k, k)):
-            if len(chosen) >= k:
+            if len(chosen) >= room:
                 break
             chosen.setdefault(hit.chunk_id, hit)
-        return sorted(chosen.values(), key=lambda hit: -hit.relevance)[:k]
+        kept = sorted(chosen.values(), key=lambda hit: -hit.rank_score)[:room]
+        return sorted(kept + others, key=lambda hit: -hit.rank_score)
+
+    def _by_best_sentence(self, q: _Query, hits: list[_Hit]) -> list[_Hit]:
+        """Re-order by relevance plus how well the chunk's best sentence matches the question
+        (idf-weighted share of the question's terms): of two chunks of the same story, the
+        one holding the sentence that answers comes first."""
+        terms = set(tokenize(q.text))
+        texts = [self._text(q, hit) for hit in hits]
+        if not terms or not hits or any(text is None for text in texts):
+            return hits
+        sentences = [_sentence_terms(text) for text in texts]
+        counts: dict[str, int] = {}
+        for chunk in sentences:
+            for term in set().union(*chunk) if chunk else ():
+                counts[term] = counts.get(term, 0) + 1
+        idf = {t: math.log(1 + len(hits) / counts.get(t, 0.5)) for t in terms}
+        total = sum(idf.values())
+        for hit, chunk in zip(hits, sentences):
+            best = max((sum(idf[t] for t in terms & words) for words in chunk), default=0.0)
+            hit.boost = self.sentence_weight * best / total
+        return sorted(hits, key=lambda hit: -hit.rank_score)
+
+    @staticmethod
+    def _text(q: _Query, hit: _Hit) -> str | None:
+        if hit.document is not None:
+            return hit.document
+        texts = q.snapshot.texts
+        return texts[hit.row] if texts is not None and hit.row is not None else None
+
+    def _clause_query(self, q: _Query, clause: str) -> _Query:
+        """The question seen through the clause about one outlet: its vector and BM25 scores
+        blended in with ``clause_weight``."""
+        w = self.clause_weight
+        vector = q.vector
+        if self.clause_dense:
+            clause_vector = np.asarray(self.embeddings.embed_query(clause), dtype=np.float32)
+            vector = q.vector + w * clause_vector
+            vector /= np.linalg.norm(vector) or 1.0
+        clause_scores = q.snapshot.scores(clause)
+        top_full = float(q.lexical_scores.max()) if len(q.lexical_scores) else 0.0
+        top_clause = float(clause_scores.max()) if len(clause_scores) else 0.0
+        scores = (q.lexical_scores / top_full if top_full > 0 else q.lexical_scores) + w * (
+            clause_scores / top_clause if top_clause > 0 else clause_scores
+        )
+        return _Query(q.text, q.snapshot, vector, scores, LEXICAL_WEIGHT / (1 + w), q.dates)
+
+    def _unnamed_close(self, q: _Query, named: list[str], filters: Filters, k: int) -> list[_Hit]:
+        """The best passages of outlets the question does not name, when they are about as
+        close to it as the named outlets' best (a question naming two outlets of a story may
+        miss a third that covers it too)."""
+        hits = self._search(q, filters, max(self.fetch_k, k))
+        named_best = max((h.similarity for h in hits if h.outlet in named), default=None)
+        if named_best is None:
+            return []
+        bar = named_best - COVERAGE_MARGIN
+        return [h for h in hits if h.outlet not in named and h.similarity >= bar][
+            : self.unnamed_slots
+        ]
 
     @staticmethod
     def _diversified(hits: list[_Hit], k: int) -> list[_Hit]:
@@ -347,7 +436,7 @@ class HybridRetriever(BaseRetriever):
         metadata = {
             **hit.metadata,
             "chunk_id": hit.chunk_id,
-            "score": round(hit.relevance, 6),
+            "score": round(hit.rank_score, 6),
             "similarity": round(hit.similarity, 4),
         }
         return Document(page_content=hit.document, metadata=metadata, id=hit.chunk_id)

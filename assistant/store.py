@@ -414,7 +414,7 @@ class IndexStore:
         return self._lexical
 
     def _build_lexical(self, version: str) -> LexicalIndex:
-        ids, texts, outlets, dates, days, vectors = [], [], [], [], [], None
+        ids, texts, outlets, dates, days, chunk_texts, vectors = [], [], [], [], [], [], None
         if self.active:
             got = self.collection().get(include=["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
@@ -423,8 +423,9 @@ class IndexStore:
                 outlets.append(meta.get("outlet", ""))
                 dates.append(meta.get("published_ts"))
                 days.append(str(meta.get("published") or "")[:10])
+                chunk_texts.append(text)
             vectors = got["embeddings"]
-        index = LexicalIndex.build(ids, texts, outlets, dates, version, vectors, days)
+        index = LexicalIndex.build(ids, texts, outlets, dates, version, vectors, days, chunk_texts)
         self._save_lexical(index)
         return index
 

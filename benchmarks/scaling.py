@@ -148,33 +148,56 @@ def grow(assistant, index_dir: Path, new_files: list[Path]) -> dict:
     }
 
 
-def latencies(assistant, questions: list[str]) -> dict:
-    """Warm ``retrieve`` / extractive ``answer`` / raw floor over ``questions``."""
-    assistant.retrieve("warm up the lexical index", k=10)
-    assistant.answer("warm up the answer chain")
-    retrieve_s, answer_s, floor_s = [], [], []
+OPERATIONS = ("retrieve_k10", "answer_extractive", "raw_floor_embed_plus_chroma")
+
+
+def timed_query(assistant, question: str) -> dict:
+    """Wall and CPU seconds of retrieve, answer and the raw floor for one question."""
+    spent = {}
+    steps = {
+        "retrieve_k10": lambda: assistant.retrieve(question, k=10),
+        "answer_extractive": lambda: assistant.answer(question),
+        "raw_floor_embed_plus_chroma": lambda: raw_floor(assistant, question),
+    }
+    for name, step in steps.items():
+        with Timer() as timer:
+            step()
+        spent[name] = (timer.seconds, timer.cpu_seconds)
+    return spent
+
+
+def latencies(assistants: dict, questions: list[str]) -> dict:
+    """Warm ``retrieve`` / extractive ``answer`` / raw floor on every index, interleaved
+    question by question (so load changes on the shared machine hit every size alike)."""
+    for assistant in assistants.values():
+        assistant.retrieve("warm up the lexical index", k=10)
+        assistant.answer("warm up the answer chain")
+    spent = {key: {name: [] for name in OPERATIONS} for key in assistants}
     load_before = machine()["load_avg_1m"]
     for question in questions:
-        with Timer() as timer:
-            assistant.retrieve(question, k=10)
-        retrieve_s.append(timer.seconds)
-        with Timer() as timer:
-            assistant.answer(question)
-        answer_s.append(timer.seconds)
-        floor_s.append(raw_floor(assistant, question))
-    return {
-        "retrieve_k10": latency_ms(retrieve_s),
-        "answer_extractive": latency_ms(answer_s),
-        "raw_floor_embed_plus_chroma": latency_ms(floor_s),
-        "load_avg_1m_before": load_before,
-        "load_avg_1m_after": machine()["load_avg_1m"],
-    }
+        for key, assistant in assistants.items():
+            for name, pair in timed_query(assistant, question).items():
+                spent[key][name].append(pair)
+    load_after = machine()["load_avg_1m"]
+    found = {}
+    for key, by_name in spent.items():
+        found[key] = {"load_avg_1m_before": load_before, "load_avg_1m_after": load_after}
+        for name, pairs in by_name.items():
+            found[key][name] = latency_ms([wall for wall, _ in pairs])
+            found[key][name]["cpu_ms_mean"] = round(
+                1000 * sum(cpu for _, cpu in pairs) / len(pairs), 1
+            )
+    return found
 
 
-def run(base_articles: int | None, factors: list[int], n_questions: int, do_grow: bool) -> dict:
-    """The whole benchmark; returns the figures."""
+def run(
+    base_articles: int | None, factors: list[int], n_questions: int, do_grow: bool,
+    keep: Path | None = None,
+) -> dict:  # fmt: skip
+    """The whole benchmark; returns the figures. Builds first, then queries all sizes."""
     records = corpus_records(base_articles)
     work = Path(tempfile.mkdtemp(prefix="scaling-"))
+    indexes = keep or work
     questions = question_sample(n_questions)
     result = {
         "backend": BACKEND,
@@ -187,39 +210,42 @@ def run(base_articles: int | None, factors: list[int], n_questions: int, do_grow
     }
     try:
         files = write_replicas(work / "corpus", records, max(factors))
-        previous = None
         for factor in factors:
             print(f"  factor {factor}: building", file=sys.stderr, flush=True)
-            index_dir = work / f"index-{factor}x"
-            assistant, figures = build(index_dir, files[:factor])
-            figures["factor"] = factor
-            figures["outlets"] = len(assistant.outlets())
+            assistant, figures = build(indexes / f"index-{factor}x", files[:factor])
+            figures.update(factor=factor, outlets=len(assistant.outlets()))
             done = f"{figures['chunks']} chunks in {figures['build_seconds']} s"
-            print(f"  factor {factor}: {done}; querying", file=sys.stderr, flush=True)
-            figures["latency"] = latencies(assistant, questions)
+            print(f"  factor {factor}: {done}", file=sys.stderr, flush=True)
             result["sizes"].append(figures)
-            if do_grow and previous and factor == factors[-1]:
-                result["grown"] = grow_from(previous, files[:factor], questions)
             del assistant
             gc.collect()
-            if previous:  # only the index just built may still be needed (to grow)
-                shutil.rmtree(previous[1], ignore_errors=True)
-            previous = (factor, index_dir)
+        assistants = {f"{f}x": open_assistant(indexes / f"index-{f}x", BACKEND, files[:f])
+                      for f in factors}  # fmt: skip
+        if do_grow and len(factors) > 1:
+            grown_dir = indexes / f"index-{factors[-2]}x-grown"
+            shutil.copytree(indexes / f"index-{factors[-2]}x", grown_dir)
+            result["grown"] = grow_from((factors[-2], grown_dir), files[: factors[-1]])
+            assistants["grown"] = open_assistant(grown_dir, BACKEND, files[: factors[-1]])
+        print(f"  querying {list(assistants)} interleaved", file=sys.stderr, flush=True)
+        timings = latencies(assistants, questions)
+        for figures in result["sizes"]:
+            figures["latency"] = timings[f"{figures['factor']}x"]
+        if "grown" in result:
+            result["grown"]["latency"] = timings["grown"]
         result["machine_end"] = machine()
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def grow_from(previous: tuple[int, Path], files: list[Path], questions: list[str]) -> dict:
-    """Grow the previous factor's index to ``len(files)`` replicas; time it and query it."""
+def grow_from(previous: tuple[int, Path], files: list[Path]) -> dict:
+    """Grow the previous factor's index (a copy) to ``len(files)`` replicas; time it."""
     factor, index_dir = previous
     print(f"  growing the {factor}x index to {len(files)}x", file=sys.stderr, flush=True)
     assistant = open_assistant(index_dir, BACKEND, files)
     warm_up(assistant)
     figures = grow(assistant, index_dir, files[factor:])
     figures.update(from_factor=factor, to_factor=len(files))
-    figures["latency"] = latencies(assistant, questions)
     return figures
 
 
@@ -233,7 +259,8 @@ def table(result: dict) -> list[str]:
         f"{result['questions']} dev questions; commit {result['machine_start']['git_commit']}",
         "",
         "| corpus | articles | outlets | chunks | build wall s | build CPU s | chunks/s | "
-        "index MB | retrieve p50 / p95 ms | answer p50 / p95 ms | floor p50 / p95 ms | "
+        "index MB | retrieve p50 / p95 (CPU mean) ms | answer p50 / p95 (CPU) ms | "
+        "floor p50 / p95 (CPU) ms | "
         "load 1m (build; queries) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -249,8 +276,9 @@ def table(result: dict) -> list[str]:
             f"| {name} | {s.get('articles', s.get('articles_added'))} | {s.get('outlets', '')} | "
             f"{s.get('chunks', s.get('chunks_embedded'))} | {s['build_seconds']} | "
             f"{s['build_cpu_seconds']} | {s['chunks_per_s']} | {s['index_bytes'] / 1e6:.1f} | "
-            f"{r['p50_ms']} / {r['p95_ms']} | {a['p50_ms']} / {a['p95_ms']} | "
-            f"{f['p50_ms']} / {f['p95_ms']} | {s['load_avg_1m_before']}-"
+            f"{r['p50_ms']} / {r['p95_ms']} ({r['cpu_ms_mean']}) | {a['p50_ms']} / {a['p95_ms']} "
+            f"({a['cpu_ms_mean']}) | {f['p50_ms']} / {f['p95_ms']} ({f['cpu_ms_mean']}) | "
+            f"{s['load_avg_1m_before']}-"
             f"{s['load_avg_1m_after']}; {lat['load_avg_1m_before']}-{lat['load_avg_1m_after']} |"
         )
     return lines
@@ -346,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_REFERENCE,
         help="index_build.py --json result: full-corpus point on the plot",
     )
+    parser.add_argument("--keep", type=Path, help="build the indexes into this new folder, keep")
     parser.add_argument("--plot-only", type=Path, help="plot this JSON result, measure nothing")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
@@ -354,7 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot_only:
         result = json.loads(args.plot_only.read_text(encoding="utf-8"))
     else:
-        result = run(args.base_articles, args.factors, args.questions, args.grow)
+        if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+            parser.error(f"--keep {args.keep} is not empty")
+        result = run(args.base_articles, args.factors, args.questions, args.grow, args.keep)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     if args.plot or args.plot_only:

@@ -9,7 +9,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant.core import Assistant
 from assistant.errors import InputError
-from assistant.outlets import normalise_outlet, outlets_named_in, resolve_outlets
+from assistant.outlets import normalise_outlet, outlet_clauses, outlets_named_in, resolve_outlets
 from assistant.retrieval import HybridRetriever
 from assistant.settings import load_settings
 
@@ -98,3 +98,38 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
     @property
     def retriever_query_example(self) -> str:
         return "negotiations with Russia after Kherson"
+
+
+def test_each_named_outlet_gets_the_clause_about_it():
+    question = (
+        "After the Polygon report on the Steam Deck OLED screen, and the Engadget review "
+        "praising its battery, did The Verge agree?"
+    )
+    named = outlets_named_in(question, ["Polygon", "Engadget", "The Verge", "TechCrunch"])
+    clauses = outlet_clauses(question, named)
+    assert set(clauses) == {"Polygon", "Engadget", "The Verge"}
+    assert clauses["Polygon"].startswith("polygon report on") and "screen" in clauses["Polygon"]
+    assert "battery" in clauses["Engadget"] and "screen" not in clauses["Engadget"]
+    assert clauses["The Verge"].startswith("verge") and "battery" not in clauses["The Verge"]
+
+
+def test_the_chunk_holding_the_answering_sentence_comes_first():
+    from types import SimpleNamespace
+
+    from assistant.retrieval import _Hit
+
+    retriever = HybridRetriever.model_construct(sentence_weight=3.0)
+    question = SimpleNamespace(text="How many crossings a day does the Chop ferry make?")
+    scattered = _Hit("a-0", 0.60, 0.60, "X", document=(
+        "The ferry company met in Chop. Crossings were discussed. A day of talks ended. "
+        "The ferry may resume."))  # fmt: skip
+    answering = _Hit("a-1", 0.55, 0.55, "X", document=(
+        "Officials spoke. The Chop ferry makes four crossings a day since Monday."))  # fmt: skip
+    ordered = retriever._by_best_sentence(question, [scattered, answering])
+    assert [hit.chunk_id for hit in ordered] == ["a-1", "a-0"]
+    assert ordered[0].rank_score > ordered[1].rank_score
+
+
+def test_an_outlet_the_question_names_is_cited_when_it_has_a_passage(seed_assistant):
+    answer = seed_assistant.answer("What did fakty.com.ua and TASS report about Kherson?")
+    assert {c.outlet for c in answer.citations} == {"TASS", "fakty.com.ua"}
