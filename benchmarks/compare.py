@@ -37,6 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import built_with  # noqa: E402
 
 MULTIHOP = ROOT.parent / "shared" / "data" / "multihop-rag"
 LABELS = ROOT / "benchmarks" / "data" / "compare_alignment_labels.json"
@@ -77,23 +80,25 @@ def score(question: dict, comparison) -> dict:
     }
 
 
-def build_index(folder: Path, embeddings) -> None:
-    """Index the MultiHop-RAG corpus into ``folder``."""
+def build_index(folder: Path) -> None:
+    """Index the MultiHop-RAG corpus into ``folder`` (the default embedder)."""
     from assistant.core import Assistant
     from assistant.settings import load_settings
 
     started = time.perf_counter()
-    assistant = Assistant(load_settings(index_dir=folder), embeddings=embeddings)
+    assistant = Assistant(load_settings(index_dir=folder))
     report = assistant.index([MULTIHOP / "corpus.json"])
     print(f"indexed: {report.summary()} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
 
 
-def run(index_dir: Path, questions: list[dict], embeddings) -> dict:
-    """Compare on every question; returns the totals and per-question rows."""
+def run(index_dir: Path, questions: list[dict]) -> dict:
+    """Compare on every question with the embedder that built the index; returns the totals
+    and per-question rows."""
     from assistant.core import Assistant
     from assistant.settings import load_settings
 
-    assistant = Assistant(load_settings(index_dir=index_dir), embeddings=embeddings)
+    backend = (built_with(index_dir) or "onnx-int8").split(":", 1)[0]
+    assistant = Assistant(load_settings(index_dir=index_dir, embedding_backend=backend))
     rows, seconds = [], []
     for number, question in enumerate(questions, start=1):
         started = time.perf_counter()
@@ -195,11 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true", help="check the alignment threshold")
     args = parser.parse_args(argv)
 
-    from assistant.embeddings import LocalEmbeddings
-
-    embeddings = LocalEmbeddings("all-MiniLM-L6-v2")
     if args.calibrate:
-        result = calibrate(embeddings)
+        from assistant.embeddings import LocalEmbeddings
+
+        result = calibrate(LocalEmbeddings("all-MiniLM-L6-v2"))  # calibrated on fp32
         print(json.dumps(result, indent=2)) if args.json else print_calibration(result)
         return 0
     questions = comparison_questions(args.queries, args.limit)
@@ -207,8 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         index_dir = args.index_dir
         if index_dir is None:
             index_dir = Path(scratch) / "index"
-            build_index(index_dir, embeddings)
-        result = run(index_dir, questions, embeddings)
+            build_index(index_dir)
+        result = run(index_dir, questions)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
