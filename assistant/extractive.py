@@ -137,8 +137,8 @@ class ExtractiveAnswerer:
 
     def _rerank(self, question: str, candidates: list[_Candidate]) -> None:
         """Blend in sentence-level embedding similarity for the strongest candidates."""
-        if self.embeddings is None or not candidates:
-            return
+        if self.embeddings is None or not candidates or self.config.rerank_candidates <= 0:
+            return  # off: not even the question is embedded again
         top = sorted(candidates, key=lambda c: -c.score)[: self.config.rerank_candidates]
         vectors = np.asarray(self.embeddings.embed_documents([question] + [c.text for c in top]))
         similarities = vectors[1:] @ vectors[0]

@@ -26,8 +26,8 @@ from .errors import IndexStoreError, InputError
 from .lexical import LexicalIndex, tokenize
 from .outlets import outlet_clauses, outlets_named_in, resolve_outlets
 
-LEXICAL_WEIGHT = 1.0  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
-DATE_BONUS = 0.1  # for passages of articles published on a date the question names
+LEXICAL_WEIGHT = 0.6  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
+DATE_BONUS = 0.4  # for passages of articles published on a date the question names
 COVERAGE_MARGIN = 0.12  # an outlet "covers" a question when its best passage is this close
 _MONTHS = "january february march april may june july august september october november december"
 _DATE_IN_TEXT = re.compile(
@@ -145,9 +145,10 @@ class HybridRetriever(BaseRetriever):
     k: int = 8
     fetch_k: int = 40
     diversify: bool = True
-    sentence_weight: float = 3.0  # weight of the best sentence's term match in the final order
+    sentence_weight: float = 5.0  # weight of the best sentence's term match in the final order
     clause_dense: bool = True  # the clause is embedded too (one more query embedding)
     clause_weight: float = 0.5  # weight of the clause about an outlet in its own search
+    sentence_window: int = 20  # a named outlet's best passages re-ordered by their sentences
     unnamed_slots: int = 0  # passages of unnamed outlets kept when a question names some
 
     def _get_relevant_documents(
@@ -191,7 +192,7 @@ class HybridRetriever(BaseRetriever):
                 hits = self._by_best_sentence(q, hits[: 2 * k])
             hits = self._diversified(hits, k) if self.diversify else hits[:k]
         hits = self._with_texts(hits)
-        if self.sentence_weight:
+        if self.sentence_weight and not named:  # _per_outlet ordered named outlets' hits
             hits = self._by_best_sentence(q, hits)
         return [self._document(hit) for hit in hits]
 
@@ -344,24 +345,31 @@ class HybridRetriever(BaseRetriever):
         clauses = outlet_clauses(q.text, named) if self.clause_weight and len(named) > 1 else {}
         for outlet in named:
             q_outlet = self._clause_query(q, clauses[outlet]) if outlet in clauses else q
-            ranked = self._search(q_outlet, filters.narrowed_to(outlet), max(per, 10))
-            if self.sentence_weight:
-                ranked = self._by_best_sentence(q, ranked[: max(2 * per, 10)])
+            window = max(2 * per, self.sentence_window)
+            ranked = self._search(q_outlet, filters.narrowed_to(outlet), window)
+            if self.sentence_weight:  # matched against the clause about the outlet, and all
+                terms = f"{clauses[outlet]} {q.text}" if outlet in clauses else q.text
+                ranked = self._by_best_sentence(q, ranked[:window], terms)
             for hit in ranked[:per]:
                 chosen.setdefault(hit.chunk_id, hit)
         joint = Filters(named, filters.since_ts, filters.until_ts)
-        for hit in self._search(q, joint, max(self.fetch_k, k)):
+        top_up = self._search(q, joint, max(self.fetch_k, k))
+        if self.sentence_weight:
+            top_up = self._by_best_sentence(q, top_up[: 2 * k])
+        for hit in top_up:
             if len(chosen) >= room:
                 break
             chosen.setdefault(hit.chunk_id, hit)
         kept = sorted(chosen.values(), key=lambda hit: -hit.rank_score)[:room]
         return sorted(kept + others, key=lambda hit: -hit.rank_score)
 
-    def _by_best_sentence(self, q: _Query, hits: list[_Hit]) -> list[_Hit]:
+    def _by_best_sentence(
+        self, q: _Query, hits: list[_Hit], terms_text: str | None = None
+    ) -> list[_Hit]:
         """Re-order by relevance plus how well the chunk's best sentence matches the question
-        (idf-weighted share of the question's terms): of two chunks of the same story, the
-        one holding the sentence that answers comes first."""
-        terms = set(tokenize(q.text))
+        (idf-weighted share of the terms of ``terms_text``, by default the question): of two
+        chunks of the same story, the one holding the sentence that answers comes first."""
+        terms = set(tokenize(terms_text or q.text))
         texts = [self._text(q, hit) for hit in hits]
         if not terms or not hits or any(text is None for text in texts):
             return hits

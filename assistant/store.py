@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from .articles import Article
 from .chunking import Span, chunk_spans
 from .errors import ChromaServerError, IndexStoreError
@@ -712,6 +714,29 @@ class IndexStore:
                 self._lock_owner = None
 
 
+GET_PAGE = 5_000  # records per Chroma read
+
+
+def _merged(parts: list[dict]) -> dict:
+    """One ``get`` result from the results of its pages (each record once, in order)."""
+    if len(parts) == 1:
+        return parts[0]
+    seen: set[str] = set()
+    rows: list[tuple[dict, int]] = []  # (page, position) of each record kept
+    for part in parts:
+        for position, record_id in enumerate(part["ids"]):
+            if record_id not in seen:
+                seen.add(record_id)
+                rows.append((part, position))
+    merged = dict(parts[0])
+    for key, value in parts[0].items():
+        if key not in ("include", "included") and value is not None and not isinstance(value, str):
+            merged[key] = [part[key][position] for part, position in rows]
+            if hasattr(value, "shape"):  # embeddings come as one array
+                merged[key] = np.asarray(merged[key])
+    return merged
+
+
 class _Collection:
     """A Chroma collection seen through its store: failures are our errors, and reads that
     race another process's update are retried on a fresh view."""
@@ -729,8 +754,28 @@ class _Collection:
         return self._store._read(self._name, "query", kwargs)
 
     def get(self, **kwargs):
-        """Records by id or filter (chromadb ``Collection.get``)."""
-        return self._store._read(self._name, "get", kwargs)
+        """Records by id or filter (chromadb ``Collection.get``), read in pages: one read of
+        tens of thousands of records exceeds SQLite's limit on query variables."""
+        ids = kwargs.get("ids")
+        if ids is not None:
+            ids = list(ids)
+            pages = [
+                {**kwargs, "ids": ids[at : at + GET_PAGE]} for at in range(0, len(ids), GET_PAGE)
+            ]
+            return _merged(
+                [self._store._read(self._name, "get", page) for page in pages or [kwargs]]
+            )
+        if "limit" in kwargs or "offset" in kwargs:
+            return self._store._read(self._name, "get", kwargs)
+        parts, offset = [], 0
+        while True:
+            part = self._store._read(
+                self._name, "get", {**kwargs, "limit": GET_PAGE, "offset": offset}
+            )
+            parts.append(part)
+            if len(part["ids"]) < GET_PAGE:
+                return _merged(parts)
+            offset += GET_PAGE
 
     def count(self) -> int:
         """Number of records."""

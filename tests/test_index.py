@@ -217,3 +217,26 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path, capsys):
     code = main(["--index-dir", str(tmp_path / "ok"), "ask", "x" * 100_000])
     err = capsys.readouterr().err
     assert code == 2 and "limit is 2,000" in err and "Traceback" not in err
+
+
+def test_reads_of_more_records_than_sqlite_allows_in_one_query_are_paged(tmp_path, fake_embeddings):
+    """Chroma fails one ``get`` of ~33k+ records ("too many SQL variables"); ours pages."""
+    import numpy as np
+
+    assistant = Assistant(load_settings(index_dir=tmp_path / "index", sources=[SEEDS]),
+                          embeddings=fake_embeddings)  # fmt: skip
+    assistant.index()
+    collection = assistant.store.collection()
+    extra = 40_000
+    rng = np.random.default_rng(0)
+    for at in range(0, extra, 5_000):
+        ids = [f"synthetic-{number:06d}" for number in range(at, at + 5_000)]
+        vectors = rng.random((5_000, 384), dtype=np.float32)
+        collection.upsert(ids=ids, embeddings=vectors, documents=["filler"] * 5_000,
+                          metadatas=[{"outlet": "Filler"}] * 5_000)  # fmt: skip
+    everything = collection.get(include=["documents", "metadatas", "embeddings"])
+    total = extra + sum(row.n_chunks for row in assistant.store.articles())
+    assert len(everything["ids"]) == len(set(everything["ids"])) == total
+    assert len(everything["documents"]) == len(everything["embeddings"]) == total
+    by_id = collection.get(ids=everything["ids"], include=["metadatas"])
+    assert by_id["ids"] == everything["ids"] and len(by_id["metadatas"]) == total
