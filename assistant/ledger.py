@@ -176,7 +176,7 @@ class Ledger:
     def writer_lock(self, wait_s: float, default_path: Path | None = None):
         """The lock a writer holds across machines: an advisory lock in a PostgreSQL ledger,
         a file lock beside a SQLite ledger elsewhere; nothing extra for ``default_path``."""
-        if self.path is not None and self.path == default_path:
+        if self.path is not None and default_path and self.path.resolve() == default_path.resolve():
             return contextlib.nullcontext()
         return self._db.writer_lock(wait_s)
 

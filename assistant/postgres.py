@@ -61,17 +61,28 @@ def _one_line(error: BaseException) -> str:
 
 
 def database_error(error: BaseException, url: str, doing: str) -> IndexStoreError:
-    """Our error for a failed database call: unreachable, refused, or a failed statement."""
+    """Our error for a failed database call: a bad URL, refused login, unreachable server,
+    or a failed statement; one line, password hidden, with a hint."""
     psycopg = _psycopg()
-    where = f"the ledger database at {redact(url)}"
+    where, detail = f"the ledger database at {redact(url)}", _one_line(error)
+    lowered = detail.lower()
+    if "invalid" in lowered and any(word in lowered for word in ("option", "uri", "dsn")):
+        return IndexStoreError(f"{where} is not a usable URL ({detail})", hint=URL_HINT)
+    if "authentication failed" in lowered or "no password supplied" in lowered:
+        return IndexStoreError(
+            f"{where} refused the login ({detail})",
+            hint="check the user and password in ASSISTANT_LEDGER_URL (--ledger-url)",
+        )
+    if "does not exist" in lowered and doing == "connecting":
+        return IndexStoreError(
+            f"{where} does not exist ({detail})", hint="create it (createdb NAME) or fix the URL"
+        )
     if isinstance(error, psycopg.OperationalError):
         return IndexStoreError(
-            f"{where} cannot be reached while {doing} ({_one_line(error)})", hint=DOWN_HINT
+            f"{where} cannot be reached while {doing} ({detail})", hint=DOWN_HINT
         )
-    if isinstance(error, psycopg.ProgrammingError) and "invalid" in str(error).lower():
-        return IndexStoreError(f"{where} is not a usable URL ({_one_line(error)})", hint=URL_HINT)
     return IndexStoreError(
-        f"{where} failed while {doing} ({_one_line(error)})",
+        f"{where} failed while {doing} ({detail})",
         hint="check the database user's rights, or rebuild with: assistant index --rebuild",
     )
 
@@ -79,9 +90,6 @@ def database_error(error: BaseException, url: str, doing: str) -> IndexStoreErro
 def connect(url: str, application_name: str = "assistant"):
     """An autocommit connection to ``url``; failures are :class:`IndexStoreError`."""
     psycopg = _psycopg()
-    parts = urlsplit(url)
-    if not parts.hostname and "host=" not in parts.query:
-        raise IndexStoreError(f"'{redact(url)}' names no database host", hint=URL_HINT)
     try:
         return psycopg.connect(
             url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,

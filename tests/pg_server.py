@@ -71,7 +71,11 @@ class PostgresServer:
         done = subprocess.run(_as_postgres(list(command)), capture_output=True, text=True,
                               timeout=120)  # fmt: skip
         if done.returncode != 0:
-            log = (self.root / "server.log").read_text() if (self.root / "server.log").exists() else ""
+            log = (
+                (self.root / "server.log").read_text()
+                if (self.root / "server.log").exists()
+                else ""
+            )
             raise RuntimeError(f"{command[0]} failed: {done.stderr}{done.stdout}\n{log[-2000:]}")
 
     def start(self) -> None:
@@ -81,8 +85,8 @@ class PostgresServer:
             password_file.write_text(PASSWORD)
             if os.geteuid() == 0:
                 shutil.chown(password_file, "postgres", "postgres")
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER,
-                      f"--pwfile={password_file}", "--auth=scram-sha-256", "-E", "UTF8")  # fmt: skip
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-E", "UTF8",
+                      f"--pwfile={password_file}", "--auth=scram-sha-256")  # fmt: skip
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
