@@ -269,3 +269,12 @@ def test_sqlite_url_puts_the_ledger_and_its_lock_where_it_says(tmp_path, fake_em
     assert not (tmp_path / "i" / "ledger.sqlite").exists()
     assert local.store.ledger.location == str(ledger)
     assert consistent_ids(local)
+
+
+def test_a_local_cache_folder_without_a_ledger_file_is_reopened(tmp_path, fake_embeddings):
+    """With the ledger elsewhere the folder holds only caches (BM25, the ONNX export)."""
+    ledger = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    machine(tmp_path / "i", fake_embeddings, ledger).index()
+    (tmp_path / "i" / "models").mkdir()
+    again = machine(tmp_path / "i", fake_embeddings, ledger)
+    assert len(again.store.articles()) == 2
