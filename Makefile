@@ -7,13 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser lint bench clean-index
+.PHONY: run test install install-test browser postgres lint bench clean-index
 
 ## Install the assistant and open the browser chat (builds the index from seeds/ first).
 run: install
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
-## Install test dependencies (Python packages, Debian chromium) and run every test.
+## Install test dependencies (Python packages, Debian chromium and postgresql) and run every test.
 test: install-test
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
@@ -24,7 +24,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python browser
+install-test: $(BIN)/python browser postgres
 	$(BIN)/pip install --quiet -e '.[test]'
 
 ## Debian's chromium for the real-browser tests (Playwright drives it; no browser download).
@@ -32,6 +32,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+## Debian's PostgreSQL server binaries for the shared-ledger tests (they run their own server
+## on a temporary folder and a loopback port; the packaged cluster is not used).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
 lint: install-test
 	$(BIN)/ruff check assistant ui tests benchmarks

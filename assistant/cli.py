@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--chroma-url", help="use the Chroma server at http://host:port (env ASSISTANT_CHROMA_URL)"
     )
     parser.add_argument("--chroma-token", help="its auth token (env ASSISTANT_CHROMA_TOKEN)")
+    parser.add_argument(
+        "--ledger-url",
+        help="keep the ledger in postgresql://user:pass@host:port/db (env ASSISTANT_LEDGER_URL)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -105,7 +109,7 @@ def _run(args) -> int:
     llm = getattr(args, "llm", None)
     settings = load_settings(
         index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm,
-        chroma_url=args.chroma_url, chroma_token=args.chroma_token,
+        chroma_url=args.chroma_url, chroma_token=args.chroma_token, ledger_url=args.ledger_url,
     )  # fmt: skip
     assistant = Assistant(settings)
     handler = {

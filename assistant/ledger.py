@@ -1,13 +1,18 @@
-"""The ledger: a SQLite record of which articles are in which Chroma collection.
+"""The ledger: a SQL record of which articles are in which Chroma collection.
 
 It is the index's source of truth for incremental updates (content fingerprints), for
-listing sources, and for the active generation. Every change is one SQLite transaction,
-so a process killed at any moment leaves the ledger either before or after the change.
+listing sources, and for the active generation. It lives in ``<index_dir>/ledger.sqlite``
+by default, or in the database ``ASSISTANT_LEDGER_URL`` names (PostgreSQL, shared by every
+machine: :mod:`assistant.postgres`; or ``sqlite:///path``). Every change is one
+transaction, so a process killed at any moment leaves the ledger either before or after
+the change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,8 +43,9 @@ CREATE TABLE IF NOT EXISTS articles (
     PRIMARY KEY (collection, origin)
 );
 CREATE INDEX IF NOT EXISTS articles_by_id ON articles (collection, article_id);
-CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (collection, content_hash);
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles (collection, content_hash)
 """
+SQLITE_PREFIX = "sqlite:///"
 
 
 @dataclass(frozen=True)
@@ -68,78 +74,152 @@ def chunk_ids(article_id: str, count: int) -> list[str]:
     return [f"{article_id}-{number:04d}" for number in range(count)]
 
 
-class Ledger:
-    """SQLite-backed record of indexed articles and of the index's state."""
+class SqliteDatabase:
+    """The ledger's SQLite file (WAL): one connection shared by the process's threads."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.name = str(self.path)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    def execute(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Run one statement; its rows (none for a change)."""
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def executemany(self, sql: str, rows: Iterable[Iterable]) -> None:
+        """Run one statement for each row of parameters."""
+        with self._lock:
+            self._conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteDatabase]:
+        """One atomic change: all of it lands, or none of it."""
+        with self._lock, self._conn:
+            yield self
+
+    def create_schema(self, statements: list[str]) -> None:
+        """Create the tables when they are missing."""
+        self._conn.executescript(";\n".join(statements))
+
+    def writer_lock(self, wait_s: float):
+        """The writer lock beside a ledger outside the index folder (the folder's own lock
+        serves the default ledger)."""
+        from .locks import FileLock
+
+        return FileLock(self.path.with_name(self.path.name + ".lock"), wait_s)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+def open_database(where: Path | str) -> SqliteDatabase:
+    """The ledger's database: a SQLite path, ``sqlite:///path`` or ``postgresql://...``."""
+    if isinstance(where, str) and where.startswith(SQLITE_PREFIX):
+        where = Path(where[len(SQLITE_PREFIX) :])
+    if isinstance(where, str):
+        from .postgres import PostgresDatabase, is_postgres_url
+
+        if not is_postgres_url(where):
+            raise IndexStoreError(
+                f"'{where}' is not a ledger URL",
+                hint="give postgresql://user:password@host:port/db or sqlite:///path",
+            )
+        return PostgresDatabase(where)
+    return SqliteDatabase(where)
+
+
+class Ledger:
+    """SQL record of indexed articles and of the index's state (SQLite or PostgreSQL)."""
+
+    def __init__(self, where: Path | str):
+        self.location = str(where)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db = open_database(where)
+            self.location = self._db.name
+            self._db.create_schema([part.strip() for part in _SCHEMA.split(";")])
             stored = self.get_state("schema")
+            self.path = getattr(self._db, "path", None)  # the SQLite file (None for a server)
         except sqlite3.DatabaseError as error:
             raise IndexStoreError(
-                f"the index ledger {self.path} is corrupt or not an assistant index ({error})",
+                f"the index ledger {self.location} is corrupt or not an assistant index ({error})",
                 hint="rebuild it with: assistant index --rebuild",
             ) from error
         if stored is None:
             self.set_state(schema=SCHEMA_VERSION)
         elif stored != SCHEMA_VERSION:
+            where = self.path.parent if self.path else self.location
             raise IndexStoreError(
-                f"the index at {self.path.parent} has format {stored}, expected {SCHEMA_VERSION}",
+                f"the index at {where} has format {stored}, expected {SCHEMA_VERSION}",
                 hint="rebuild it with: assistant index --rebuild",
             )
+
+    @property
+    def shared(self) -> bool:
+        """True when the ledger is in a database server rather than a local file."""
+        return self.path is None
 
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self):
         """One atomic change: all of it lands, or none of it."""
-        with self._db:
-            yield self._db
+        with self._db.transaction() as db:
+            yield db
+
+    def writer_lock(self, wait_s: float, default_path: Path | None = None):
+        """The lock a writer holds across machines: an advisory lock in a PostgreSQL ledger,
+        a file lock beside a SQLite ledger elsewhere; nothing extra for ``default_path``."""
+        if self.path is not None and default_path and self.path.resolve() == default_path.resolve():
+            return contextlib.nullcontext()
+        return self._db.writer_lock(wait_s)
 
     def get_state(self, key: str) -> str | None:
         """A value from the state table."""
-        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._db.execute("SELECT value FROM state WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
-    def set_state(self, db: sqlite3.Connection | None = None, **values: str) -> None:
+    def set_state(self, db=None, **values: str) -> None:
         """Set state values (inside ``db``'s transaction when given)."""
-        target = db or self._db
         rows = [(key, str(value)) for key, value in values.items()]
+        sql = (
+            "INSERT INTO state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
         if db is None:
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", rows)
+            with self._db.transaction() as own:
+                own.executemany(sql, rows)
         else:
-            target.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", rows)
+            db.executemany(sql, rows)
 
     def rows(self, collection: str) -> dict[str, LedgerRow]:
         """Every article in ``collection``, keyed by origin."""
-        cursor = self._db.execute(
+        rows = self._db.execute(
             "SELECT origin, source_file, article_id, content_hash, fingerprint, outlet, title,"
             " published, author, url, n_chunks FROM articles WHERE collection = ?",
             (collection,),
         )
-        return {row[0]: LedgerRow(*row) for row in cursor}
+        return {row[0]: LedgerRow(*row) for row in rows}
 
     def has_rows(self, collection: str) -> bool:
         """True when ``collection`` has at least one article."""
-        cursor = self._db.execute(
-            "SELECT 1 FROM articles WHERE collection = ? LIMIT 1", (collection,)
+        return bool(
+            self._db.execute("SELECT 1 FROM articles WHERE collection = ? LIMIT 1", (collection,))
         )
-        return cursor.fetchone() is not None
 
     def put(
-        self, db: sqlite3.Connection, collection: str, article: Article, source_file: str | None,
-        n_chunks: int,
+        self, db, collection: str, article: Article, source_file: str | None, n_chunks: int,
     ) -> None:  # fmt: skip
         """Record ``article`` (replacing the row of the same origin) in a transaction."""
+        self.delete(db, collection, [article.origin])
         db.execute(
-            "INSERT OR REPLACE INTO articles (collection, origin, source_file, article_id,"
+            "INSERT INTO articles (collection, origin, source_file, article_id,"
             " content_hash, fingerprint, outlet, title, published, author, url, language, text,"
             " n_chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -149,14 +229,14 @@ class Ledger:
             ),
         )  # fmt: skip
 
-    def delete(self, db: sqlite3.Connection, collection: str, origins: Iterable[str]) -> None:
+    def delete(self, db, collection: str, origins: Iterable[str]) -> None:
         """Forget articles by origin, in a transaction."""
         db.executemany(
             "DELETE FROM articles WHERE collection = ? AND origin = ?",
             [(collection, origin) for origin in origins],
         )
 
-    def drop_collection(self, db: sqlite3.Connection, collection: str) -> None:
+    def drop_collection(self, db, collection: str) -> None:
         """Forget every article of a collection, in a transaction."""
         db.execute("DELETE FROM articles WHERE collection = ?", (collection,))
 
@@ -170,9 +250,9 @@ class Ledger:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        cursor = self._db.execute(
+        rows = self._db.execute(
             "SELECT article_id, text FROM articles"
             f" WHERE collection = ? AND article_id IN ({marks})",
             (collection, *ids),
         )
-        return dict(cursor.fetchall())
+        return dict(rows)

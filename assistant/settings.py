@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: _project_dir("prompts"))
     chroma_url: str | None = None  # a Chroma server (http://host:port) instead of index_dir/chroma
     chroma_token: str | None = None  # sent as "Authorization: Bearer <token>" to that server
+    ledger_url: str | None = None  # postgresql://user:pass@host:port/db (or sqlite:///path)
     index_lock_wait_s: float = Field(default=30.0, ge=0)  # a second writer waits, then refuses
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
             return [part for part in value.split(":") if part]
         return value
 
-    @field_validator("chroma_url", "chroma_token", mode="before")
+    @field_validator("chroma_url", "chroma_token", "ledger_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         """An empty ``ASSISTANT_CHROMA_URL=`` means the embedded index."""
@@ -81,6 +82,17 @@ class Settings(BaseSettings):
     def _http_url(cls, value):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("chroma_url must look like http://host:port")
+        return value
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _ledger_url(cls, value):
+        prefixes = ("postgresql://", "postgres://", "sqlite:///")
+        if value is not None and not value.startswith(prefixes):
+            raise ValueError(
+                "ledger_url must look like postgresql://user:password@host:port/db"
+                " or sqlite:///path"
+            )
         return value
 
     @field_validator("chunk_overlap_tokens")

@@ -9,8 +9,6 @@ with old or new content, and the next run removes what the killed one left behin
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import threading
 import time
 import uuid
@@ -28,6 +26,7 @@ from .errors import ChromaServerError, IndexStoreError
 from .ledger import Ledger, LedgerRow, chunk_ids
 from .lexical import LexicalIndex
 from .loaders import LoadResult, Skipped, iter_source_files, load_file
+from .locks import FileLock as _FileLock
 
 Progress = Callable[[int, int], None]
 LEDGER_FILE = "ledger.sqlite"
@@ -235,7 +234,9 @@ def check_index_dir(index_dir: Path) -> None:
         return
     if not index_dir.is_dir():
         raise IndexStoreError(f"the index path {index_dir} is a file, not a folder")
-    ours = {LEDGER_FILE, CHROMA_DIR, LEXICAL_DIR, LOCK_FILE, "README.md", ".gitkeep"}
+    # "models": the onnx-int8 embedder's export; a folder whose ledger is in a database
+    # (ASSISTANT_LEDGER_URL) has no ledger file, only these.
+    ours = {LEDGER_FILE, CHROMA_DIR, LEXICAL_DIR, LOCK_FILE, "models", "README.md", ".gitkeep"}
     names = {entry.name for entry in index_dir.iterdir()}
     if names and (LEDGER_FILE not in names) and (names - ours - {f"{LEDGER_FILE}-wal"}):
         raise IndexStoreError(
@@ -246,8 +247,9 @@ def check_index_dir(index_dir: Path) -> None:
 
 def make_store(settings, embeddings, client=None) -> IndexStore:
     """The index store the settings describe: embedded Chroma under ``index_dir``, or the
-    Chroma server at ``chroma_url`` (ledger, BM25 and writer lock stay in ``index_dir``).
-    A ``client`` passed in is used as is and never reopened."""
+    Chroma server at ``chroma_url``; the ledger in ``index_dir``, or in the database at
+    ``ledger_url`` (BM25 stays in ``index_dir``, a cache of this machine). A ``client``
+    passed in is used as is and never reopened."""
     index_dir = Path(settings.index_dir)
     if client is not None:
         reopen = None
@@ -260,6 +262,7 @@ def make_store(settings, embeddings, client=None) -> IndexStore:
     return IndexStore(
         index_dir, client, embeddings, settings.chunk_tokens, settings.chunk_overlap_tokens,
         reopen=reopen, server_url=settings.chroma_url, lock_wait_s=settings.index_lock_wait_s,
+        ledger_url=settings.ledger_url,
     )  # fmt: skip
 
 
@@ -270,6 +273,8 @@ class IndexStore:
     :func:`open_chroma`); the store calls it when the ledger shows that another process has
     changed the index, and when a read races such a change. ``server_url`` names the Chroma
     server the client talks to (None for the embedded store), for error messages.
+    ``ledger_url`` puts the ledger (and the writer lock) in that database instead of
+    ``index_dir``; the BM25 snapshot in ``index_dir`` is then this machine's own cache.
     """
 
     embed_group = EMBED_GROUP
@@ -277,7 +282,7 @@ class IndexStore:
     def __init__(
         self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40, *,
         reopen: Callable[[], object] | None = None, server_url: str | None = None,
-        lock_wait_s: float = 30.0,
+        lock_wait_s: float = 30.0, ledger_url: str | None = None,
     ):  # fmt: skip
         self.index_dir = Path(index_dir)
         check_index_dir(self.index_dir)
@@ -291,7 +296,7 @@ class IndexStore:
         self.embeddings = embeddings
         self.chunk_tokens = chunk_tokens
         self.overlap_tokens = overlap_tokens
-        self.ledger = Ledger(self.index_dir / LEDGER_FILE)
+        self.ledger = Ledger(ledger_url or self.index_dir / LEDGER_FILE)
         self._lexical: LexicalIndex | None = None
         self._collections: dict[str, object] = {}
         self._count_tokens = None
@@ -704,8 +709,10 @@ class IndexStore:
 
     @contextlib.contextmanager
     def _write_lock(self):
-        """Hold the index's writer lock; first take in what other writers did."""
-        with _FileLock(self.index_dir / LOCK_FILE, wait_s=self.lock_wait_s):
+        """Hold the index's writer lock (the ledger's, shared by every machine, then this
+        folder's); first take in what other writers did."""
+        shared = self.ledger.writer_lock(self.lock_wait_s, self.index_dir / LEDGER_FILE)
+        with shared, _FileLock(self.index_dir / LOCK_FILE, wait_s=self.lock_wait_s):
             self.refresh()
             self._lock_owner = threading.get_ident()
             try:
@@ -791,52 +798,3 @@ class _Collection:
 
     def _target(self):
         return self._store._call("opening", self._store._raw_collection, self._name, self._create)
-
-
-class _FileLock:
-    """An exclusive advisory lock: one writer per index folder at a time."""
-
-    def __init__(self, path: Path, wait_s: float = 30.0):
-        self.path = path
-        self.wait_s = wait_s
-        self._handle = None
-
-    def __enter__(self):
-        try:
-            self._handle = open(self.path, "a+")
-        except OSError as error:
-            raise IndexStoreError(
-                f"cannot write to the index folder {self.path.parent} ({error.strerror})",
-                hint="check its permissions and free disk space",
-            ) from error
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = self._holder()
-                    self._handle.close()
-                    raise IndexStoreError(
-                        f"another process{holder} is updating the index in {self.path.parent}"
-                        + (f" (waited {self.wait_s:g}s)" if self.wait_s else ""),
-                        hint="wait for it to finish, then try again",
-                    ) from None
-                time.sleep(0.2)
-        self._handle.seek(0)
-        self._handle.truncate()
-        self._handle.write(str(os.getpid()))
-        self._handle.flush()
-        return self
-
-    def _holder(self) -> str:
-        """The " (pid N)" of the process holding the lock, when it wrote it."""
-        with contextlib.suppress(OSError, ValueError):
-            self._handle.seek(0)
-            return f" (pid {int(self._handle.read().strip())})"
-        return ""
-
-    def __exit__(self, *exc):
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()
