@@ -9,6 +9,7 @@ with old or new content, and the next run removes what the killed one left behin
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import uuid
