@@ -469,3 +469,43 @@ def test_a_dead_llm_server_is_reported_in_the_chat_and_the_extractive_answerer_a
         assert "Traceback" not in message
     finally:
         demo.close()
+
+
+def test_serve_on_a_fresh_install_builds_the_seed_index_then_answers(tmp_path):
+    """The quickstart's path: ``assistant serve`` with no index builds one from seeds/ (with
+    a progress bar), then serves; a seed question through the running app cites both."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    index_dir = tmp_path / "fresh-index"
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1",
+           "ASSISTANT_EMBEDDING_BACKEND": "torch"}  # fmt: skip
+    log = (tmp_path / "serve.log").open("w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        client = None
+        while client is None and time.monotonic() < deadline:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            except Exception:  # noqa: BLE001 - not listening yet
+                time.sleep(1)
+        assert client is not None, "the server never started"
+        _, _, _, answer = ask(client, BOTH_OUTLETS)
+        assert cited_outlets(answer) == {"TASS", "fakty.com.ua"}
+        output = (tmp_path / "serve.log").read_text()
+        assert "building the index from the seeds" in output, output
+        assert "index built: added 2" in output, output
+        assert "Traceback" not in output
+        assert (index_dir / "ledger.sqlite").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -16,6 +16,7 @@ import html
 import ipaddress
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
@@ -808,7 +809,9 @@ def serve(
 ) -> int:
     """Build the index if there is none, then serve the app until interrupted; exit code 0."""
     credentials = check_bind(host, auth)
-    assistant.ensure_index(progress=progress)
+    report = assistant.ensure_index(progress=progress)
+    if report is not None:
+        print(f"index built: {report.summary()}", file=sys.stderr, flush=True)
     demo = build_demo(assistant)
     try:
         demo.launch(
