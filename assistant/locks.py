@@ -10,9 +10,31 @@ import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import IndexStoreError
+
+POLL_S = 0.2  # how often a waiting writer tries the lock again
+
+
+def take_within(try_take: Callable[[], bool], wait_s: float) -> bool:
+    """Call ``try_take`` until it succeeds or ``wait_s`` has passed; whether it succeeded."""
+    deadline = time.monotonic() + wait_s
+    while not try_take():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_S)
+    return True
+
+
+def lock_refused(holder: str, where: str, wait_s: float) -> IndexStoreError:
+    """The error for a writer that found the lock held (``holder``: " (pid N ...)" or "")."""
+    return IndexStoreError(
+        f"another process{holder} is updating the index in {where}"
+        + (f" (waited {wait_s:g}s)" if wait_s else ""),
+        hint="wait for it to finish, then try again",
+    )
 
 
 class FileLock:
@@ -31,26 +53,22 @@ class FileLock:
                 f"cannot write to the index folder {self.path.parent} ({error.strerror})",
                 hint="check its permissions and free disk space",
             ) from error
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            try:
-                fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = self._holder()
-                    self._handle.close()
-                    raise IndexStoreError(
-                        f"another process{holder} is updating the index in {self.path.parent}"
-                        + (f" (waited {self.wait_s:g}s)" if self.wait_s else ""),
-                        hint="wait for it to finish, then try again",
-                    ) from None
-                time.sleep(0.2)
+        if not take_within(self._try, self.wait_s):
+            holder = self._holder()
+            self._handle.close()
+            raise lock_refused(holder, str(self.path.parent), self.wait_s)
         self._handle.seek(0)
         self._handle.truncate()
         self._handle.write(str(os.getpid()))
         self._handle.flush()
         return self
+
+    def _try(self) -> bool:
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
 
     def _holder(self) -> str:
         """The " (pid N)" of the process holding the lock, when it wrote it."""

@@ -13,11 +13,11 @@ import os
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, IndexStoreError
+from .locks import lock_refused, take_within
 
 WRITER_LOCK_KEY = 0x4E_45_57_53_4C_45_44_47  # "NEWSLEDG": the advisory lock of the writer
 SCHEMA_LOCK_KEY = WRITER_LOCK_KEY + 1  # serialises the first CREATE TABLEs of two processes
@@ -182,17 +182,10 @@ class AdvisoryLock:
     def __enter__(self) -> AdvisoryLock:
         me = f"assistant writer pid {os.getpid()} on {socket.gethostname()}"
         self._conn = connect(self.url, application_name=me[:63])
-        deadline = time.monotonic() + self.wait_s
-        while not self._try():
-            if time.monotonic() >= deadline:
-                holder = self._holder()
-                self._conn.close()
-                raise IndexStoreError(
-                    f"another process{holder} is updating the index in {redact(self.url)}"
-                    + (f" (waited {self.wait_s:g}s)" if self.wait_s else ""),
-                    hint="wait for it to finish, then try again",
-                )
-            time.sleep(0.2)
+        if not take_within(self._try, self.wait_s):
+            holder = self._holder()
+            self._conn.close()
+            raise lock_refused(holder, redact(self.url), self.wait_s)
         return self
 
     def _try(self) -> bool:
