@@ -103,3 +103,14 @@ def llama_server(tmp_path_factory):
 
     with running_llama_server(tmp_path_factory.mktemp("llama-server")) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """One real ``chroma run`` server for the module's tests (server mode, shared ledger)."""
+    from .test_server_mode import ChromaServer, free_port
+
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", free_port())
+    server.start()
+    yield server
+    server.stop()

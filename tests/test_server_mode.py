@@ -70,15 +70,6 @@ class ChromaServer:
             self.process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    """One real Chroma server for the module's tests."""
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
 def server_assistant(index_dir, server, embeddings, **overrides) -> Assistant:
     """An Assistant whose chunks live in ``server`` and whose ledger and BM25 in ``index_dir``."""
     settings = load_settings(**{"index_dir": index_dir, "sources": [SEEDS],

@@ -26,7 +26,7 @@ from assistant.settings import load_settings
 
 from .conftest import ROOT, SEEDS
 from .pg_server import PASSWORD, running_postgres
-from .test_server_mode import SEED_QUESTIONS, ChromaServer, citations, free_port
+from .test_server_mode import SEED_QUESTIONS, citations, free_port
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +40,6 @@ def postgres():
 def ledger_url(postgres) -> str:
     """A fresh, empty ledger database on that server."""
     return postgres.new_database()
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    """One real Chroma server for the module's tests."""
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def machine(index_dir, embeddings, ledger_url, chroma_url=None, **overrides) -> Assistant:
