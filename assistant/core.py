@@ -19,11 +19,17 @@ from .settings import Settings, load_settings
 from .store import IndexReport, IndexStore, Progress, make_store
 
 
+def printable_text(text: str) -> str:
+    """``text`` with control and format characters turned to spaces (newlines and tabs kept),
+    stripped: empty when nothing in it can be read."""
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
+
+
 def clean_question(question: object, max_chars: int) -> str:
     """The question without control characters; empty or over-long ones are InputErrors."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    text = printable_text(question)
     if not text:
         raise InputError("the question is empty", hint="type a question about the articles")
     if len(text) > max_chars:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import gradio as gr
 
+from assistant.core import printable_text
 from assistant.errors import AssistantError, ConfigError
 from assistant.models import Answer
 
@@ -124,7 +125,7 @@ class ChatBackend:
         history = list(history or [])
         answers = list(answers or [])
         question = (message or "").strip()
-        if not _visible(question):
+        if not printable_text(question):
             raise gr.Error("Type a question about the articles first.", print_exception=False)
         turn = len(answers)
         prior = conversation(history)
@@ -208,7 +209,7 @@ class ChatBackend:
     ) -> tuple[str, str, dict]:
         """Compare how the outlets report ``topic``: ``(columns HTML, sources HTML, JSON)``."""
         topic = (topic or "").strip()
-        if not _visible(topic):
+        if not printable_text(topic):
             raise gr.Error("Type a topic to compare, e.g. “Kherson negotiations”.",
                            print_exception=False)  # fmt: skip
         self._check_limit(request)
@@ -510,11 +511,6 @@ def _rejection_text(rejected: list[tuple[str, str]]) -> str:
 def _error_text(error: AssistantError) -> str:
     hint = f" ({error.hint})" if error.hint else ""
     return html.escape(f"{error.message}{hint}")
-
-
-def _visible(text: str) -> str:
-    """The printable part of ``text`` (control and format characters dropped), stripped."""
-    return "".join(ch for ch in text if ch.isprintable()).strip()
 
 
 def _shortened(question: str, keep: int = 300) -> str:
