@@ -149,7 +149,6 @@ class HybridRetriever(BaseRetriever):
     clause_dense: bool = True  # the clause is embedded too (one more query embedding)
     clause_weight: float = 0.5  # weight of the clause about an outlet in its own search
     sentence_window: int = 20  # a named outlet's best passages re-ordered by their sentences
-    unnamed_slots: int = 0  # passages of unnamed outlets kept when a question names some
 
     def _get_relevant_documents(
         self,
@@ -338,16 +337,14 @@ class HybridRetriever(BaseRetriever):
         Relevance is comparable across outlets (absolute cosine, BM25 scaled by the query's
         best score anywhere), so the final order is by relevance, not by outlet.
         """
-        others = self._unnamed_close(q, named, filters, k) if self.unnamed_slots else []
-        room = k - len(others)
-        per = max(2, -(-room // len(named)))
+        per = max(2, -(-k // len(named)))
         chosen: dict[str, _Hit] = {}
         clauses = outlet_clauses(q.text, named) if self.clause_weight and len(named) > 1 else {}
         for outlet in named:
             q_outlet = self._clause_query(q, clauses[outlet]) if outlet in clauses else q
             window = max(2 * per, self.sentence_window)
             ranked = self._search(q_outlet, filters.narrowed_to(outlet), window)
-            if self.sentence_weight:  # matched against the clause about the outlet, and all
+            if self.sentence_weight:  # against the clause about the outlet and the question
                 terms = f"{clauses[outlet]} {q.text}" if outlet in clauses else q.text
                 ranked = self._by_best_sentence(q, ranked[:window], terms)
             for hit in ranked[:per]:
@@ -357,11 +354,10 @@ class HybridRetriever(BaseRetriever):
         if self.sentence_weight:
             top_up = self._by_best_sentence(q, top_up[: 2 * k])
         for hit in top_up:
-            if len(chosen) >= room:
+            if len(chosen) >= k:
                 break
             chosen.setdefault(hit.chunk_id, hit)
-        kept = sorted(chosen.values(), key=lambda hit: -hit.rank_score)[:room]
-        return sorted(kept + others, key=lambda hit: -hit.rank_score)
+        return sorted(chosen.values(), key=lambda hit: -hit.rank_score)[:k]
 
     def _by_best_sentence(
         self, q: _Query, hits: list[_Hit], terms_text: str | None = None
@@ -408,19 +404,6 @@ class HybridRetriever(BaseRetriever):
             clause_scores / top_clause if top_clause > 0 else clause_scores
         )
         return _Query(q.text, q.snapshot, vector, scores, LEXICAL_WEIGHT / (1 + w), q.dates)
-
-    def _unnamed_close(self, q: _Query, named: list[str], filters: Filters, k: int) -> list[_Hit]:
-        """The best passages of outlets the question does not name, when they are about as
-        close to it as the named outlets' best (a question naming two outlets of a story may
-        miss a third that covers it too)."""
-        hits = self._search(q, filters, max(self.fetch_k, k))
-        named_best = max((h.similarity for h in hits if h.outlet in named), default=None)
-        if named_best is None:
-            return []
-        bar = named_best - COVERAGE_MARGIN
-        return [h for h in hits if h.outlet not in named and h.similarity >= bar][
-            : self.unnamed_slots
-        ]
 
     @staticmethod
     def _diversified(hits: list[_Hit], k: int) -> list[_Hit]:
