@@ -158,11 +158,6 @@ class Ledger:
                 hint="rebuild it with: assistant index --rebuild",
             )
 
-    @property
-    def shared(self) -> bool:
-        """True when the ledger is in a database server rather than a local file."""
-        return self.path is None
-
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
