@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .articles import Article
 from .errors import IndexStoreError
+from .postgres import is_postgres_url
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -117,14 +118,19 @@ class SqliteDatabase:
         self._conn.close()
 
 
+def is_ledger_url(url: str) -> bool:
+    """True for the ledger URLs we take: ``sqlite:///path`` and ``postgresql://...``."""
+    return url.startswith(SQLITE_PREFIX) or is_postgres_url(url)
+
+
 def open_database(where: Path | str) -> SqliteDatabase:
     """The ledger's database: a SQLite path, ``sqlite:///path`` or ``postgresql://...``."""
     if isinstance(where, str) and where.startswith(SQLITE_PREFIX):
         where = Path(where[len(SQLITE_PREFIX) :])
     if isinstance(where, str):
-        from .postgres import PostgresDatabase, is_postgres_url
+        from .postgres import PostgresDatabase
 
-        if not is_postgres_url(where):
+        if not is_ledger_url(where):
             raise IndexStoreError(
                 f"'{where}' is not a ledger URL",
                 hint="give postgresql://user:password@host:port/db or sqlite:///path",

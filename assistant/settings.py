@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigError
+from .ledger import is_ledger_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -87,8 +88,7 @@ class Settings(BaseSettings):
     @field_validator("ledger_url")
     @classmethod
     def _ledger_url(cls, value):
-        prefixes = ("postgresql://", "postgres://", "sqlite:///")
-        if value is not None and not value.startswith(prefixes):
+        if value is not None and not is_ledger_url(value):
             raise ValueError(
                 "ledger_url must look like postgresql://user:password@host:port/db"
                 " or sqlite:///path"
