@@ -76,8 +76,10 @@ def build_chain(
 
     def standalone(inputs: dict) -> dict:
         history = history_pairs(inputs.get("history"))
-        return {**inputs, "standalone": rewrite(inputs["question"], history) if history else
-                inputs["question"]}  # fmt: skip
+        return {
+            **inputs,
+            "standalone": rewrite(inputs["question"], history) if history else inputs["question"],
+        }
 
     def retrieve(inputs: dict) -> dict:
         documents = retriever.invoke(

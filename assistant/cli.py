@@ -108,9 +108,13 @@ def _run(args) -> int:
 
     llm = getattr(args, "llm", None)
     settings = load_settings(
-        index_dir=args.index_dir, embedding_model=args.embedding_model, llm=llm,
-        chroma_url=args.chroma_url, chroma_token=args.chroma_token, ledger_url=args.ledger_url,
-    )  # fmt: skip
+        index_dir=args.index_dir,
+        embedding_model=args.embedding_model,
+        llm=llm,
+        chroma_url=args.chroma_url,
+        chroma_token=args.chroma_token,
+        ledger_url=args.ledger_url,
+    )
     assistant = Assistant(settings)
     handler = {
         "index": _index,
@@ -132,8 +136,9 @@ def progress_bar(description: str):
     def update(done: int, total: int) -> None:
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr,
-                                      disable=total == 0)  # fmt: skip
+            bar = state["bar"] = tqdm(
+                total=total, desc=description, unit="chunk", file=sys.stderr, disable=total == 0
+            )
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -142,8 +147,9 @@ def progress_bar(description: str):
 
 
 def _index(assistant, args) -> int:
-    report = assistant.index(args.paths or None, rebuild=args.rebuild,
-                             progress=progress_bar("embedding"))  # fmt: skip
+    report = assistant.index(
+        args.paths or None, rebuild=args.rebuild, progress=progress_bar("embedding")
+    )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -193,8 +199,9 @@ def _ask(assistant, args) -> int:
 
     clean_question(args.question, assistant.settings.max_question_chars)  # fail fast
     assistant.ensure_index(progress=progress_bar("building the index"))
-    result = assistant.answer(args.question, outlets=args.outlets, since=args.since,
-                              until=args.until, k=args.k)  # fmt: skip
+    result = assistant.answer(
+        args.question, outlets=args.outlets, since=args.since, until=args.until, k=args.k
+    )
     if args.json:
         print(result.model_dump_json(indent=2))
         return EXIT_OK
@@ -225,8 +232,14 @@ def format_answer(result) -> str:
 
 def _compare(assistant, args) -> int:
     assistant.ensure_index(progress=progress_bar("building the index"))
-    result = assistant.compare(args.topic, outlets=args.outlets, since=args.since,
-                               until=args.until, k=args.k, summary=args.summary)  # fmt: skip
+    result = assistant.compare(
+        args.topic,
+        outlets=args.outlets,
+        since=args.since,
+        until=args.until,
+        k=args.k,
+        summary=args.summary,
+    )
     if args.json:
         print(result.model_dump_json(indent=2))
         return EXIT_OK
@@ -266,8 +279,10 @@ def format_comparison(result) -> str:
         lines.append("\nSources:")
         for citation in result.citations:
             date = (citation.published or "")[:10] or "undated"
-            lines.append(f"[{citation.number}] {citation.outlet} — {citation.title} ({date}),"
-                         f" characters {citation.start}-{citation.end}")  # fmt: skip
+            lines.append(
+                f"[{citation.number}] {citation.outlet} — {citation.title} ({date}),"
+                f" characters {citation.start}-{citation.end}"
+            )
     return "\n".join(lines)
 
 
@@ -287,8 +302,7 @@ def _summary_lines(result) -> list[str]:
 
 
 def _wrapped(text: str, first: str = "     ") -> str:
-    return textwrap.fill(text, width=96, initial_indent=first,
-                         subsequent_indent=" " * len(first))  # fmt: skip
+    return textwrap.fill(text, width=96, initial_indent=first, subsequent_indent=" " * len(first))
 
 
 def _serve(assistant, args) -> int:
@@ -297,8 +311,13 @@ def _serve(assistant, args) -> int:
     from ui.app import serve
 
     auth = args.auth or os.environ.get("ASSISTANT_AUTH")
-    return serve(assistant, host=args.host, port=args.port, auth=auth,
-                 progress=progress_bar("building the index from the seeds"))  # fmt: skip
+    return serve(
+        assistant,
+        host=args.host,
+        port=args.port,
+        auth=auth,
+        progress=progress_bar("building the index from the seeds"),
+    )
 
 
 if __name__ == "__main__":

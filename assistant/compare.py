@@ -210,8 +210,7 @@ def article_sentences(chunks: list[Document], outlet: str, min_words: int) -> li
     for chunk in sorted(chunks, key=lambda d: int(d.metadata.get("start", 0))):
         for span in split_sentences(chunk.page_content):
             text = span.of(chunk.page_content)
-            sentence = Sentence(outlet, chunk, span.start, span.end,
-                                is_claim_text(text, min_words))  # fmt: skip
+            sentence = Sentence(outlet, chunk, span.start, span.end, is_claim_text(text, min_words))
             if sentence.key not in seen:
                 seen.add(sentence.key)
                 sentences.append(sentence)
@@ -335,8 +334,10 @@ def phrase_spans(text: str) -> list[tuple[int, int]]:
     """
     matches = list(_TOKEN.finditer(text))
     words = [m.group() for m in matches]
-    joined = [text[matches[i].end() : matches[i + 1].start()].strip() == ""
-              for i in range(len(matches) - 1)] + [False]  # fmt: skip
+    joined = [
+        text[matches[i].end() : matches[i + 1].start()].strip() == ""
+        for i in range(len(matches) - 1)
+    ] + [False]
     spans: set[tuple[int, int]] = set()
     i = 0
     while i < len(words):
@@ -452,9 +453,11 @@ class Comparer:
         self.config = config or CompareConfig()
 
     def compare(
-        self, topic: str, sentences_by_outlet: dict[str, list[Sentence]],
+        self,
+        topic: str,
+        sentences_by_outlet: dict[str, list[Sentence]],
         not_covering: Iterable[str] = (),
-    ) -> Comparison:  # fmt: skip
+    ) -> Comparison:
         """Align the outlets' claims and find where they word the same thing differently."""
         outlets = [o for o, sentences in sentences_by_outlet.items() if sentences]
         everything = [s for outlet in outlets for s in sentences_by_outlet[outlet]]
@@ -494,10 +497,13 @@ class Comparer:
                 if not a or not b:
                     continue
                 scores = alignment_scores(
-                    vectors[[s.index for s in a]], vectors[[s.index for s in b]],
-                    [words[s.index] for s in a], [words[s.index] for s in b], idf,
+                    vectors[[s.index for s in a]],
+                    vectors[[s.index for s in b]],
+                    [words[s.index] for s in a],
+                    [words[s.index] for s in b],
+                    idf,
                     self.config.lexical_weight,
-                )  # fmt: skip
+                )
                 for row, col, score in align(scores, self.config.align_threshold):
                     pairs.append((a[row], b[col], round(score, 4)))
         return sorted(pairs, key=lambda pair: -pair[2])
@@ -509,13 +515,20 @@ class Comparer:
         found: list[_Difference] = []
         for n, outlet_a in enumerate(outlets):
             for outlet_b in outlets[n + 1 :]:
-                slots = {(a.index, b.index) for a, b, _ in pairs
-                         if a.outlet == outlet_a and b.outlet == outlet_b}  # fmt: skip
+                slots = {
+                    (a.index, b.index)
+                    for a, b, _ in pairs
+                    if a.outlet == outlet_a and b.outlet == outlet_b
+                }
                 if slots:
-                    found.extend(self._differences(
-                        sentences_by_outlet[outlet_a], sentences_by_outlet[outlet_b], slots,
-                        vectors,
-                    ))  # fmt: skip
+                    found.extend(
+                        self._differences(
+                            sentences_by_outlet[outlet_a],
+                            sentences_by_outlet[outlet_b],
+                            slots,
+                            vectors,
+                        )
+                    )
         found.sort(key=lambda d: (not d.in_slot, -d.score))
         return found[: self.config.max_wording_differences]
 
@@ -535,8 +548,7 @@ class Comparer:
         for i, j in slots:
             slot_matrix[i, j] = 1.0
         in_slot = occurs_a @ slot_matrix @ occurs_b.T > 0
-        in_context = self._same_context(phrases_a, phrases_b, occurs_a, occurs_b,
-                                        sentence_vectors)  # fmt: skip
+        in_context = self._same_context(phrases_a, phrases_b, occurs_a, occurs_b, sentence_vectors)
         cosine[~(in_slot | in_context)] = -1.0
         threshold = np.where(in_slot, self.config.slot_threshold, self.config.phrase_threshold)
         self._discount_shared_words(phrases_a, phrases_b, cosine, threshold)
@@ -550,10 +562,12 @@ class Comparer:
         for phrase in [*phrases_a, *phrases_b]:
             for word in phrase.neighbours:
                 vocabulary.setdefault(word, len(vocabulary))
-        near_a = _incidence([[vocabulary[w] for w in p.neighbours] for p in phrases_a],
-                            len(vocabulary))  # fmt: skip
-        near_b = _incidence([[vocabulary[w] for w in p.neighbours] for p in phrases_b],
-                            len(vocabulary))  # fmt: skip
+        near_a = _incidence(
+            [[vocabulary[w] for w in p.neighbours] for p in phrases_a], len(vocabulary)
+        )
+        near_b = _incidence(
+            [[vocabulary[w] for w in p.neighbours] for p in phrases_b], len(vocabulary)
+        )
         return in_similar | (near_a @ near_b.T > 0)
 
     def _discount_shared_words(self, phrases_a, phrases_b, cosine, threshold) -> None:
@@ -673,8 +687,12 @@ class _Builder:
 
     def claim(self, sentence: Sentence) -> Claim:
         """The Claim model of a sentence."""
-        return Claim(outlet=sentence.outlet, quote=sentence.text, citation=self.cite(sentence),
-                     relevance=sentence.relevance)  # fmt: skip
+        return Claim(
+            outlet=sentence.outlet,
+            quote=sentence.text,
+            citation=self.cite(sentence),
+            relevance=sentence.relevance,
+        )
 
     def build(self, claims, pairs, differences) -> Comparison:
         """The finished comparison."""
@@ -691,11 +709,16 @@ class _Builder:
         per_outlet = {outlet: [self.claim(s) for s in claims[outlet]] for outlet in self.outlets}
         wording = [self.difference(d) for d in differences]
         comparison = Comparison(
-            topic=self.topic, text="", outlets=self.outlets, per_outlet=per_outlet,
-            shared=shared, unique=unique, wording_differences=wording,
+            topic=self.topic,
+            text="",
+            outlets=self.outlets,
+            per_outlet=per_outlet,
+            shared=shared,
+            unique=unique,
+            wording_differences=wording,
             citations=sorted(self.citations, key=lambda c: c.number),
             not_covering=self.not_covering,
-        )  # fmt: skip
+        )
         comparison.text = render_text(comparison)
         if len(self.outlets) < 2:
             comparison.notice = "only one outlet covers this topic: there is nothing to compare"
@@ -704,17 +727,27 @@ class _Builder:
     def difference(self, difference: _Difference) -> WordingDifference:
         """The WordingDifference model, citing the sentences each phrase occurs in."""
         phrasings = []
-        for main, variants in ((difference.a, difference.variants_a),
-                               (difference.b, difference.variants_b)):  # fmt: skip
+        for main, variants in (
+            (difference.a, difference.variants_a),
+            (difference.b, difference.variants_b),
+        ):
             main, variants = _distinct_forms(main, variants)
-            cited = [self.cite(self.sentences[i]) for p in [main, *variants]
-                     for i in p.sentences[:2]]  # fmt: skip
-            phrasings.append(Phrasing(
-                outlet=main.outlet, text=main.text, variants=[v.text for v in variants],
-                citations=list(dict.fromkeys(cited)),
-            ))  # fmt: skip
-        return WordingDifference(phrasings=phrasings, similarity=round(difference.score, 4),
-                                 in_shared_claim=difference.in_slot)  # fmt: skip
+            cited = [
+                self.cite(self.sentences[i]) for p in [main, *variants] for i in p.sentences[:2]
+            ]
+            phrasings.append(
+                Phrasing(
+                    outlet=main.outlet,
+                    text=main.text,
+                    variants=[v.text for v in variants],
+                    citations=list(dict.fromkeys(cited)),
+                )
+            )
+        return WordingDifference(
+            phrasings=phrasings,
+            similarity=round(difference.score, 4),
+            in_shared_claim=difference.in_slot,
+        )
 
 
 def _distinct_forms(main: Phrase, variants: list[Phrase]) -> tuple[Phrase, list[Phrase]]:
@@ -723,9 +756,17 @@ def _distinct_forms(main: Phrase, variants: list[Phrase]) -> tuple[Phrase, list[
     forms = [main, *variants]
     kept = []
     for form in forms:
-        container = next((other for other in forms if other is not form
-                          and f" {form.key} " in f" {other.key} " and other.key != form.key
-                          and set(form.sentences) <= set(other.sentences)), None)  # fmt: skip
+        container = next(
+            (
+                other
+                for other in forms
+                if other is not form
+                and f" {form.key} " in f" {other.key} "
+                and other.key != form.key
+                and set(form.sentences) <= set(other.sentences)
+            ),
+            None,
+        )
         if container is None:
             kept.append(form)
         elif form is main:
@@ -809,8 +850,7 @@ def article_chunks(store, article_ids: Iterable[str]) -> dict[str, list[Document
     for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=False):
         if text is None or meta is None:
             continue
-        document = Document(page_content=text, metadata={**meta, "chunk_id": chunk_id},
-                            id=chunk_id)  # fmt: skip
+        document = Document(page_content=text, metadata={**meta, "chunk_id": chunk_id}, id=chunk_id)
         chunks.setdefault(meta.get("article_id", ""), []).append(document)
     return chunks
 
@@ -837,8 +877,9 @@ def choose_outlets(assistant, query, outlets, since, until, config) -> tuple[lis
 
 def outlet_sentences(assistant, query, outlet, since, until, config) -> list[Sentence]:
     """The sentences of an outlet's most relevant articles (whole when they are short)."""
-    passages = assistant.retrieve(query, k=config.per_outlet_k, outlets=[outlet], since=since,
-                                  until=until)  # fmt: skip
+    passages = assistant.retrieve(
+        query, k=config.per_outlet_k, outlets=[outlet], since=since, until=until
+    )
     best: dict[str, float] = {}
     for passage in passages:
         article = passage.metadata.get("article_id", "")
@@ -862,9 +903,14 @@ def outlet_sentences(assistant, query, outlet, since, until, config) -> list[Sen
 
 
 def compare_outlets(
-    assistant, topic: str, outlets: list[str] | None = None, since=None, until=None,
-    k: int | None = None, config: CompareConfig | None = None,
-) -> Comparison:  # fmt: skip
+    assistant,
+    topic: str,
+    outlets: list[str] | None = None,
+    since=None,
+    until=None,
+    k: int | None = None,
+    config: CompareConfig | None = None,
+) -> Comparison:
     """Compare how the outlets covering ``topic`` (or the given ``outlets``) report it."""
     config = config or CompareConfig()
     if k:

@@ -68,9 +68,11 @@ class SummaryConfig:
 
 
 def summarise_comparison(
-    answerer, comparison: Comparison, drop_unsupported: bool = False,
+    answerer,
+    comparison: Comparison,
+    drop_unsupported: bool = False,
     config: SummaryConfig | None = None,
-) -> Comparison:  # fmt: skip
+) -> Comparison:
     """``comparison`` with the LLM's grounded summary, or with a ``summary_notice`` saying why
     there is none. ``answerer`` is a :class:`~assistant.generative.GenerativeAnswerer`.
 
@@ -96,9 +98,11 @@ def failure_notice(error: LLMError) -> str:
 
 
 def write_summary(
-    answerer, comparison: Comparison, drop_unsupported: bool = False,
+    answerer,
+    comparison: Comparison,
+    drop_unsupported: bool = False,
     config: SummaryConfig | None = None,
-) -> ComparisonSummary | None:  # fmt: skip
+) -> ComparisonSummary | None:
     """Ask the model for the summary and ground it; None when nothing of it stands."""
     config = config or SummaryConfig()
     documents = citation_documents(comparison)
@@ -110,8 +114,9 @@ def write_summary(
         alignment_lines(comparison, shown),
     )
     text = answerer.complete(answerer.prompts.compare_summary.format_messages(**inputs))
-    return ground_summary(answerer.grounder, text, comparison, documents, answerer.name,
-                          drop_unsupported)  # fmt: skip
+    return ground_summary(
+        answerer.grounder, text, comparison, documents, answerer.name, drop_unsupported
+    )
 
 
 def citation_documents(comparison: Comparison) -> list[Document]:
@@ -188,9 +193,13 @@ def attributed(claim: str, outlets: Sequence[str]) -> bool:
 
 
 def ground_summary(
-    grounder, text: str, comparison: Comparison, documents: list[Document], answerer: str,
+    grounder,
+    text: str,
+    comparison: Comparison,
+    documents: list[Document],
+    answerer: str,
     drop_unsupported: bool = False,
-) -> ComparisonSummary | None:  # fmt: skip
+) -> ComparisonSummary | None:
     """The grounded summary of the model's ``text`` over the comparison's quotes."""
     sentences = split_answer(text, len(documents), comparison.outlets)
     claims = [s for s in sentences if s.kind == "claim"]
@@ -316,5 +325,6 @@ def _render(sentences, documents: list[Document], answerer: str, by_parts: dict[
         parts.append(sentence.prefix + body)
         rendered.append(AnswerSentence(text=body, citations=numbers, supported=sentence.supported))
     cited = list(dict.fromkeys(n for s in rendered for n in s.citations))
-    return ComparisonSummary(text="".join(parts), sentences=rendered, citations=cited,
-                             answerer=answerer)  # fmt: skip
+    return ComparisonSummary(
+        text="".join(parts), sentences=rendered, citations=cited, answerer=answerer
+    )

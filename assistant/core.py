@@ -69,9 +69,14 @@ class Assistant:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, embeddings=None, client=None, answerer=None,
+        self,
+        settings: Settings | None = None,
+        *,
+        embeddings=None,
+        client=None,
+        answerer=None,
         **overrides,
-    ):  # fmt: skip
+    ):
         self.settings = settings or load_settings(**overrides)
         if settings is not None and overrides:
             self.settings = settings.model_copy(update=overrides)
@@ -136,9 +141,11 @@ class Assistant:
     # ----- indexing --------------------------------------------------------------------------
 
     def index(
-        self, paths: Iterable[Path] | None = None, rebuild: bool = False,
+        self,
+        paths: Iterable[Path] | None = None,
+        rebuild: bool = False,
         progress: Progress | None = None,
-    ) -> IndexReport:  # fmt: skip
+    ) -> IndexReport:
         """Sync the index with ``paths`` (default: the configured sources), removing deleted."""
         paths = list(paths) if paths else list(self.settings.sources)
         if rebuild:
@@ -197,9 +204,14 @@ class Assistant:
         return self.retriever.invoke(question, **filters)
 
     def compare(
-        self, topic: str, outlets: list[str] | None = None, since=None, until=None,
-        k: int | None = None, summary: bool | None = None,
-    ) -> Comparison:  # fmt: skip
+        self,
+        topic: str,
+        outlets: list[str] | None = None,
+        since=None,
+        until=None,
+        k: int | None = None,
+        summary: bool | None = None,
+    ) -> Comparison:
         """Compare how the outlets covering ``topic`` (or ``outlets``) report it, claim by claim.
 
         See :mod:`assistant.compare`: each outlet's claims as verbatim quotes, the claims
@@ -230,14 +242,22 @@ class Assistant:
         return summary is not False and hasattr(self.answerer, "complete")
 
     def answer(
-        self, question: str, outlets: list[str] | None = None, history=None, since=None,
-        until=None, k: int | None = None,
-    ) -> Answer:  # fmt: skip
+        self,
+        question: str,
+        outlets: list[str] | None = None,
+        history=None,
+        since=None,
+        until=None,
+        k: int | None = None,
+    ) -> Answer:
         """Answer ``question`` from the indexed articles, citing each outlet's passages."""
         question = clean_question(question, self.settings.max_question_chars)
         self.store.check_embedder()
-        inputs = {"question": question, "history": history,
-                  **clean_filters(outlets, since, until, k)}  # fmt: skip
+        inputs = {
+            "question": question,
+            "history": history,
+            **clean_filters(outlets, since, until, k),
+        }
         try:
             return self.chain().invoke(inputs)
         except LLMError as error:
@@ -251,9 +271,14 @@ class Assistant:
         return result.model_copy(update={"notice": fallback_notice(error)})
 
     def stream(
-        self, question: str, outlets: list[str] | None = None, history=None, since=None,
-        until=None, k: int | None = None,
-    ) -> Iterator[str | Answer]:  # fmt: skip
+        self,
+        question: str,
+        outlets: list[str] | None = None,
+        history=None,
+        since=None,
+        until=None,
+        k: int | None = None,
+    ) -> Iterator[str | Answer]:
         """Yield the answer text piece by piece, then the final :class:`Answer`.
 
         A generative answerer streams the model's tokens as they come (the final
@@ -261,14 +286,18 @@ class Assistant:
         its paragraphs.
         """
         if not hasattr(self.answerer, "stream"):
-            result = self.answer(question, outlets=outlets, history=history, since=since,
-                                 until=until, k=k)  # fmt: skip
+            result = self.answer(
+                question, outlets=outlets, history=history, since=since, until=until, k=k
+            )
             yield from _paragraphs_then(result)
             return
         question = clean_question(question, self.settings.max_question_chars)
         self.store.check_embedder()
-        inputs = {"question": question, "history": history,
-                  **clean_filters(outlets, since, until, k)}  # fmt: skip
+        inputs = {
+            "question": question,
+            "history": history,
+            **clean_filters(outlets, since, until, k),
+        }
         try:
             yield from self._generative_stream(inputs)
         except LLMError as error:

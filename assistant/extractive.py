@@ -65,8 +65,9 @@ class _Candidate:
 
 def question_terms(question: str, outlets: list[str]) -> set[str]:
     """Content terms of the question, without outlet names and "what does X report" words."""
-    outlet_terms = {term for outlet in outlets for alias in outlet_aliases(outlet)
-                    for term in tokenize(alias)}  # fmt: skip
+    outlet_terms = {
+        term for outlet in outlets for alias in outlet_aliases(outlet) for term in tokenize(alias)
+    }
     return set(tokenize(question)) - QUESTION_NOISE - outlet_terms
 
 
@@ -160,9 +161,10 @@ class ExtractiveAnswerer:
             set(outlets_named_in(question, list(best_by_outlet))) if config.cite_named else set()
         )
         covering = [
-            outlet for outlet, best in best_by_outlet.items()
+            outlet
+            for outlet, best in best_by_outlet.items()
             if best >= bar or (outlet in named and best >= config.passage_floor)
-        ]  # fmt: skip
+        ]
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []

@@ -215,8 +215,13 @@ class Ledger:
         )
 
     def put(
-        self, db, collection: str, article: Article, source_file: str | None, n_chunks: int,
-    ) -> None:  # fmt: skip
+        self,
+        db,
+        collection: str,
+        article: Article,
+        source_file: str | None,
+        n_chunks: int,
+    ) -> None:
         """Record ``article`` (replacing the row of the same origin) in a transaction."""
         self.delete(db, collection, [article.origin])
         db.execute(
@@ -224,11 +229,22 @@ class Ledger:
             " content_hash, fingerprint, outlet, title, published, author, url, language, text,"
             " n_chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                collection, article.origin, source_file, article.article_id, article.content_hash,
-                article.fingerprint, article.outlet, article.title, article.published,
-                article.author, article.url, article.language, article.text, n_chunks,
+                collection,
+                article.origin,
+                source_file,
+                article.article_id,
+                article.content_hash,
+                article.fingerprint,
+                article.outlet,
+                article.title,
+                article.published,
+                article.author,
+                article.url,
+                article.language,
+                article.text,
+                n_chunks,
             ),
-        )  # fmt: skip
+        )
 
     def delete(self, db, collection: str, origins: Iterable[str]) -> None:
         """Forget articles by origin, in a transaction."""

@@ -64,9 +64,16 @@ class LexicalIndex:
 
     @classmethod
     def build(
-        cls, ids, texts, outlets, published_ts, version: str, vectors=None, days=None,
+        cls,
+        ids,
+        texts,
+        outlets,
+        published_ts,
+        version: str,
+        vectors=None,
+        days=None,
         chunk_texts=None,
-    ) -> LexicalIndex:  # fmt: skip
+    ) -> LexicalIndex:
         """Index ``texts`` (one per chunk id), with optional vectors and publication days."""
         import bm25s
 
@@ -76,9 +83,16 @@ class LexicalIndex:
             bm25.index(tokens, show_progress=False)
         dates = np.asarray([ts if ts is not None else -1 for ts in published_ts], dtype=np.int64)
         matrix = _as_matrix(vectors, len(tokens))
-        return cls(list(ids), list(outlets), dates, version, bm25 if tokens else None,
-                   vectors=matrix, days=list(days) if days is not None else None,
-                   texts=list(chunk_texts) if chunk_texts is not None else None)  # fmt: skip
+        return cls(
+            list(ids),
+            list(outlets),
+            dates,
+            version,
+            bm25 if tokens else None,
+            vectors=matrix,
+            days=list(days) if days is not None else None,
+            texts=list(chunk_texts) if chunk_texts is not None else None,
+        )
 
     def similarities(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Cosine of ``vector`` to the chunks at ``rows`` (all chunks when None)."""
@@ -171,8 +185,14 @@ class LexicalIndex:
             self._bm25.save(str(staging / "bm25"))
         if self.vectors is not None:
             np.save(staging / "vectors.npy", self.vectors)
-        meta = {"ids": self.ids, "outlets": self.outlets, "version": self.version,
-                "format": FORMAT, "days": self.days, "texts": self.texts}  # fmt: skip
+        meta = {
+            "ids": self.ids,
+            "outlets": self.outlets,
+            "version": self.version,
+            "format": FORMAT,
+            "days": self.days,
+            "texts": self.texts,
+        }
         (staging / "meta.json").write_text(json.dumps(meta))
         np.save(staging / "published_ts.npy", self.published_ts)
         shutil.rmtree(final, ignore_errors=True)

@@ -21,9 +21,22 @@ MIN_HTML_TEXT = 80  # characters; less is a menu or a cookie banner, not an arti
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 MANIFEST_NAME = "manifest.toml"
 GENERIC_FOLDERS = {
-    "seeds", "articles", "sources", "data", "docs", "tmp", "uploads", "news", "files",
-    "corpus", "input", "inbox", "downloads", "text", "texts",
-}  # fmt: skip
+    "seeds",
+    "articles",
+    "sources",
+    "data",
+    "docs",
+    "tmp",
+    "uploads",
+    "news",
+    "files",
+    "corpus",
+    "input",
+    "inbox",
+    "downloads",
+    "text",
+    "texts",
+}
 _DATELINE_SLASH = re.compile(r"/\s*([A-Z][A-Za-z]+(?:[ -][A-Z][A-Za-z]+){0,3})\s*/\s*\.?")
 _DATELINE_PAREN = re.compile(r"^[A-Z][A-Za-z .,'-]{1,60}\(([A-Z][A-Za-z .&-]{1,30})\)\s*[-—–]")
 _DOMAIN_LINE = re.compile(r"^\s*((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\s*$", re.I)
@@ -227,8 +240,16 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
     return result
 
 
-RECORD_TEXT_FIELDS = ("title", "author", "url", "language", "source", "outlet",
-                      "published_at", "published")  # fmt: skip
+RECORD_TEXT_FIELDS = (
+    "title",
+    "author",
+    "url",
+    "language",
+    "source",
+    "outlet",
+    "published_at",
+    "published",
+)
 
 
 def _wrongly_typed(record: dict) -> str | None:
@@ -241,8 +262,13 @@ def _wrongly_typed(record: dict) -> str | None:
 
 
 def _json_type(value) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
-             dict: "an object"}  # fmt: skip
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
     return names.get(type(value), type(value).__name__)
 
 

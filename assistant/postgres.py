@@ -92,9 +92,11 @@ def connect(url: str, application_name: str = "assistant"):
     psycopg = _psycopg()
     try:
         return psycopg.connect(
-            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
+            url,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
             application_name=application_name,
-        )  # fmt: skip
+        )
     except psycopg.Error as error:
         raise database_error(error, url, "connecting") from None
 

@@ -28,8 +28,9 @@ COMPARE_SUMMARY_FILE = "compare_summary.txt"
 
 # Tags a passage could use to break out of its fence, and chat-template control tokens
 # ("<|im_start|>", "<|eot_id|>"): their "<" becomes "‹" so they stay readable but inert.
-_FENCE_LIKE = re.compile(r"<(?=\s*/?\s*(?:passages?|conversation|system|user|assistant)\b|\|)",
-                         re.IGNORECASE)  # fmt: skip
+_FENCE_LIKE = re.compile(
+    r"<(?=\s*/?\s*(?:passages?|conversation|system|user|assistant)\b|\|)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,11 @@ def standalone_inputs(question: str, history: Sequence[tuple[str, str]]) -> dict
 
 
 def compare_summary_inputs(
-    topic: str, outlets: Sequence[str], passages: Sequence[tuple[int, Document]],
+    topic: str,
+    outlets: Sequence[str],
+    passages: Sequence[tuple[int, Document]],
     alignment: Sequence[str],
-) -> dict[str, str]:  # fmt: skip
+) -> dict[str, str]:
     """The values the comparison-summary prompt is filled with.
 
     ``passages`` pairs each quote with its citation number in the comparison, so the numbers

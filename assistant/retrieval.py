@@ -287,13 +287,19 @@ class HybridRetriever(BaseRetriever):
         snapshot = q.snapshot
         found = {}
         for chunk_id, distance, text, meta in zip(
-            result["ids"][0], result["distances"][0], result["documents"][0],
+            result["ids"][0],
+            result["distances"][0],
+            result["documents"][0],
             result["metadatas"][0],
-        ):  # fmt: skip
+        ):
             found[chunk_id] = self._hit(
-                q, chunk_id, snapshot.position(chunk_id), 1.0 - float(distance),
-                document=text, metadata=meta,
-            )  # fmt: skip
+                q,
+                chunk_id,
+                snapshot.position(chunk_id),
+                1.0 - float(distance),
+                document=text,
+                metadata=meta,
+            )
         return found
 
     def _fetch(self, q: _Query, chunk_ids: list[str]) -> dict[str, _Hit]:

@@ -180,9 +180,11 @@ def open_chroma_server(url: str, token: str | None = None):
     settings = ChromaSettings(anonymized_telemetry=False, **auth)
     try:
         return chromadb.HttpClient(
-            host=parts.hostname, port=parts.port or (443 if ssl else 80), ssl=ssl,
+            host=parts.hostname,
+            port=parts.port or (443 if ssl else 80),
+            ssl=ssl,
             settings=settings,
-        )  # fmt: skip
+        )
     except Exception as error:
         raise chroma_error(error, url, "connecting") from error
 
@@ -261,10 +263,16 @@ def make_store(settings, embeddings, client=None) -> IndexStore:
         client = open_chroma(index_dir)
         reopen = lambda: open_chroma(index_dir, fresh=True)  # noqa: E731
     return IndexStore(
-        index_dir, client, embeddings, settings.chunk_tokens, settings.chunk_overlap_tokens,
-        reopen=reopen, server_url=settings.chroma_url, lock_wait_s=settings.index_lock_wait_s,
+        index_dir,
+        client,
+        embeddings,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        reopen=reopen,
+        server_url=settings.chroma_url,
+        lock_wait_s=settings.index_lock_wait_s,
         ledger_url=settings.ledger_url,
-    )  # fmt: skip
+    )
 
 
 class IndexStore:
@@ -281,10 +289,18 @@ class IndexStore:
     embed_group = EMBED_GROUP
 
     def __init__(
-        self, index_dir: Path, client, embeddings, chunk_tokens=200, overlap_tokens=40, *,
-        reopen: Callable[[], object] | None = None, server_url: str | None = None,
-        lock_wait_s: float = 30.0, ledger_url: str | None = None,
-    ):  # fmt: skip
+        self,
+        index_dir: Path,
+        client,
+        embeddings,
+        chunk_tokens=200,
+        overlap_tokens=40,
+        *,
+        reopen: Callable[[], object] | None = None,
+        server_url: str | None = None,
+        lock_wait_s: float = 30.0,
+        ledger_url: str | None = None,
+    ):
         self.index_dir = Path(index_dir)
         check_index_dir(self.index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)

@@ -158,8 +158,9 @@ def calibrate(embeddings) -> dict:
     for doc, a, b, _ in pairs:
         idf_by_doc.setdefault(doc, []).extend([set(tokenize(a)), set(tokenize(b))])
     idf = {doc: inverse_document_frequencies(sets) for doc, sets in idf_by_doc.items()}
-    lexical = np.array([weighted_dice(set(tokenize(a)), set(tokenize(b)), idf[doc])
-                        for doc, a, b, _ in pairs])  # fmt: skip
+    lexical = np.array(
+        [weighted_dice(set(tokenize(a)), set(tokenize(b)), idf[doc]) for doc, a, b, _ in pairs]
+    )
     truth = np.array([p[3] for p in pairs])
     table = []
     for threshold in np.arange(0.60, 1.01, 0.025):
@@ -169,11 +170,20 @@ def calibrate(embeddings) -> dict:
         ):
             chosen = scores >= threshold
             hits = int((chosen & truth).sum())
-            table.append({"score": name, "threshold": round(float(threshold), 3),
-                          "precision": hits / max(int(chosen.sum()), 1),
-                          "recall": hits / int(truth.sum())})  # fmt: skip
-    return {"pairs": len(pairs), "same_claim": int(truth.sum()),
-            "align_threshold": config.align_threshold, "table": table}  # fmt: skip
+            table.append(
+                {
+                    "score": name,
+                    "threshold": round(float(threshold), 3),
+                    "precision": hits / max(int(chosen.sum()), 1),
+                    "recall": hits / int(truth.sum()),
+                }
+            )
+    return {
+        "pairs": len(pairs),
+        "same_claim": int(truth.sum()),
+        "align_threshold": config.align_threshold,
+        "table": table,
+    }
 
 
 def print_calibration(result: dict) -> None:
@@ -186,8 +196,10 @@ def print_calibration(result: dict) -> None:
     for threshold, by in rows.items():
         mark = "  <- align_threshold" if abs(threshold - result["align_threshold"]) < 1e-6 else ""
         plain, mixed = by["cosine"], by["cosine+lexical"]
-        print(f"  {threshold:.3f}    {plain['precision']:.2f}/{plain['recall']:.2f}"
-              f"      {mixed['precision']:.2f}/{mixed['recall']:.2f}{mark}")  # fmt: skip
+        print(
+            f"  {threshold:.3f}    {plain['precision']:.2f}/{plain['recall']:.2f}"
+            f"      {mixed['precision']:.2f}/{mixed['recall']:.2f}{mark}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"article coverage:       {result['article_coverage']:.1%}")
     print(f"gold fact recall:       {result['fact_recall']:.1%}")
     print(f"outlets compared (mean): {result['mean_outlets_compared']:.2f}")
-    print(f"seconds per comparison: median {result['seconds_median']:.2f},"
-          f" p95 {result['seconds_p95']:.2f}")  # fmt: skip
+    print(
+        f"seconds per comparison: median {result['seconds_median']:.2f},"
+        f" p95 {result['seconds_p95']:.2f}"
+    )
     for miss in result["misses"][:10]:
         print(f"  missed: gold {miss['gold']} compared {miss['compared']}: {miss['query'][:90]}")
     return 0 if result["outlet_coverage"] >= 0.9 else 1

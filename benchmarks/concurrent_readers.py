@@ -70,13 +70,29 @@ class Reader(threading.Thread):
 
 def run_cli(index_dir: Path, folder: Path) -> dict:
     """``assistant index FOLDER --json`` in another process; its report."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch",
-           "OMP_NUM_THREADS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ASSISTANT_EMBEDDING_BACKEND": "torch",
+        "OMP_NUM_THREADS": "1",
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), "index",
-         str(folder), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--index-dir",
+            str(index_dir),
+            "index",
+            str(folder),
+            "--json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 

@@ -83,8 +83,9 @@ def torch_encoder(model_name: str, batch_size: int):
     model.encode(["warm up"], show_progress_bar=False)
 
     def encode(texts: list[str]) -> None:
-        model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                     show_progress_bar=False)  # fmt: skip
+        model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
 
     return encode
 
@@ -147,7 +148,7 @@ def incremental(assistant, corpus: Path, folder: Path) -> dict:
             "unchanged": len(added.unchanged),
             "chunks_embedded": added.chunks_embedded,
             "seconds": round(add_timer.seconds, 3),
-        },  # fmt: skip
+        },
         "only_its_chunks_embedded": added.chunks_embedded == expected and len(added.added) == 1,
         "resync_all": {
             "unchanged": len(resync.unchanged),
@@ -155,7 +156,7 @@ def incremental(assistant, corpus: Path, folder: Path) -> dict:
             "updated": len(resync.updated),
             "chunks_embedded": resync.chunks_embedded,
             "seconds": round(sync_timer.seconds, 3),
-        },  # fmt: skip
+        },
         "remove": {"removed": len(removed), "seconds": round(remove_timer.seconds, 3)},
     }
 
@@ -178,8 +179,11 @@ def ratios(result: dict) -> dict:
 
 def folder_bytes(folder: Path) -> int:
     """Size on disk of everything under ``folder``, the exported model excluded."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and "models" not in
-               p.relative_to(folder).parts)  # fmt: skip
+    return sum(
+        p.stat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and "models" not in p.relative_to(folder).parts
+    )
 
 
 def run(backend: str, limit: int | None, keep: Path | None, baseline_sample: int | None) -> dict:
@@ -216,13 +220,15 @@ def run(backend: str, limit: int | None, keep: Path | None, baseline_sample: int
             "build": build,
         }
         settings = assistant.settings
-        encoders = {"raw_torch_fp32": torch_encoder(settings.embedding_model,
-                                                    settings.embedding_batch_size)}  # fmt: skip
+        encoders = {
+            "raw_torch_fp32": torch_encoder(settings.embedding_model, settings.embedding_batch_size)
+        }
         if backend == "onnx-int8":
             encoders["raw_onnx_int8"] = assistant.embeddings.encode
         timed = sample(texts, baseline_sample)
-        print(f"  raw encoders {list(encoders)} on {len(timed)} chunks", file=sys.stderr,
-              flush=True)  # fmt: skip
+        print(
+            f"  raw encoders {list(encoders)} on {len(timed)} chunks", file=sys.stderr, flush=True
+        )
         result.update(raw_throughputs(encoders, timed))
         result["raw_torch_fp32"]["batch_size"] = settings.embedding_batch_size
         result["ratios"] = ratios(result)
@@ -253,8 +259,10 @@ def table(result: dict) -> list[str]:
     for name in ("raw_torch_fp32", "raw_onnx_int8"):
         if name in result:
             raw = result[name]
-            lines.append(f"| {name} | {raw['chunks']} | {raw['seconds']} | "
-                         f"{raw['chunks_per_s']} | {raw['cpu_ms_per_chunk']} |")  # fmt: skip
+            lines.append(
+                f"| {name} | {raw['chunks']} | {raw['seconds']} | "
+                f"{raw['chunks_per_s']} | {raw['cpu_ms_per_chunk']} |"
+            )
     lines += ["", "| ratio | wall | CPU |", "|---|---|---|"]
     for name, value in result["ratios"].items():
         lines.append(f"| {name} | {value['wall']} | {value['cpu']} |")

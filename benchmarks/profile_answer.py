@@ -82,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| function | where | cumulative | self |")
     print("|---|---|---|---|")
     for (function, where, line), (total, own) in rows:
-        print(f"| `{function}` | {where}:{line} | {100 * total / wall:.1f}% | "
-              f"{100 * own / wall:.1f}% |")  # fmt: skip
+        print(
+            f"| `{function}` | {where}:{line} | {100 * total / wall:.1f}% | "
+            f"{100 * own / wall:.1f}% |"
+        )
     args.html.parent.mkdir(parents=True, exist_ok=True)
     args.html.write_text(profiler.output_html(), encoding="utf-8")
     print(f"\nfull call tree: {args.html}")

@@ -159,7 +159,7 @@ def ask(assistant, question: dict) -> dict:
                 "similarity": d.metadata.get("similarity"),
             }
             for d in documents
-        ],  # fmt: skip
+        ],
     }
     if row["answerable"]:
         facts = [fact["fact"] for fact in question["evidence_list"]]
@@ -189,8 +189,11 @@ def refusal_grid(rows: list[dict]) -> list[dict]:
             )
             answerer = ExtractiveAnswerer(None, config)
             refused = [answerer.answer(row["query"], row["passages"]).refused for row in rows]
-            grid.append(_refusal_rates(rows, refused, refuse_below=refuse_below,
-                                       min_term_overlap=min_overlap))  # fmt: skip
+            grid.append(
+                _refusal_rates(
+                    rows, refused, refuse_below=refuse_below, min_term_overlap=min_overlap
+                )
+            )
     return grid
 
 
@@ -237,9 +240,13 @@ def worst(rows: list[dict], n: int = 10) -> list[dict]:
     answerable = [row for row in rows if row["answerable"]]
     ranked = sorted(
         answerable,
-        key=lambda r: (r["hits@10"], r["map@10"], r["cites_all_gold_outlets"],
-                       r["facts_found"] - r["n_facts"]),
-    )  # fmt: skip
+        key=lambda r: (
+            r["hits@10"],
+            r["map@10"],
+            r["cites_all_gold_outlets"],
+            r["facts_found"] - r["n_facts"],
+        ),
+    )
     return [
         {
             "query": row["query"],
@@ -273,9 +280,12 @@ def prepare_index(index_dir: Path | None, backend: str | None, work: Path):
     warm_up(assistant)
     with Timer() as timer:
         report = assistant.index([CORPUS])
-    return assistant, {"index": "temporary", "built_now": True,
-                       "build_seconds": round(timer.seconds, 1),
-                       "chunks": report.chunks_embedded}  # fmt: skip
+    return assistant, {
+        "index": "temporary",
+        "built_now": True,
+        "build_seconds": round(timer.seconds, 1),
+        "chunks": report.chunks_embedded,
+    }
 
 
 def run(index_dir: Path | None, backend: str | None, limit: int | None) -> dict:
@@ -320,7 +330,7 @@ def run(index_dir: Path | None, backend: str | None, limit: int | None) -> dict:
                 "current": {
                     "refuse_below": current.refuse_below,
                     "min_term_overlap": current.min_term_overlap,
-                },  # fmt: skip
+                },
                 "grid_agrees_with_answers": round(agreement, 4),
                 "grid": grid,
                 "recommended": recommend(grid),
@@ -374,8 +384,10 @@ def table(result: dict) -> list[str]:
         "|---|---|---|---|",
     ]
     for g in thresholds["grid"]:
-        lines.append(f"| {g['refuse_below']} | {g['min_term_overlap']} | {g['null_refusal']} | "
-                     f"{g['false_refusal']} |")  # fmt: skip
+        lines.append(
+            f"| {g['refuse_below']} | {g['min_term_overlap']} | {g['null_refusal']} | "
+            f"{g['false_refusal']} |"
+        )
     lines += [
         "",
         f"Most null refusals at <= 2% false refusals: "

@@ -101,8 +101,11 @@ def uncommitted() -> list[str]:
 
     found = subprocess.run(
         ["git", "status", "--porcelain", "--", "assistant", "ui", "benchmarks"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return [line[3:] for line in found.stdout.splitlines() if line.strip()]
 
 
@@ -191,9 +194,12 @@ def latencies(assistants: dict, questions: list[str]) -> dict:
 
 
 def run(
-    base_articles: int | None, factors: list[int], n_questions: int, do_grow: bool,
+    base_articles: int | None,
+    factors: list[int],
+    n_questions: int,
+    do_grow: bool,
     keep: Path | None = None,
-) -> dict:  # fmt: skip
+) -> dict:
     """The whole benchmark; returns the figures. Builds first, then queries all sizes."""
     records = corpus_records(base_articles)
     work = Path(tempfile.mkdtemp(prefix="scaling-"))
@@ -219,8 +225,9 @@ def run(
             result["sizes"].append(figures)
             del assistant
             gc.collect()
-        assistants = {f"{f}x": open_assistant(indexes / f"index-{f}x", BACKEND, files[:f])
-                      for f in factors}  # fmt: skip
+        assistants = {
+            f"{f}x": open_assistant(indexes / f"index-{f}x", BACKEND, files[:f]) for f in factors
+        }
         if do_grow and len(factors) > 1:
             grown_dir = indexes / f"index-{factors[-2]}x-grown"
             shutil.copytree(indexes / f"index-{factors[-2]}x", grown_dir)
@@ -270,8 +277,9 @@ def table(result: dict) -> list[str]:
         rows.append((f"{grown['from_factor']}x grown to {grown['to_factor']}x", grown))
     for name, s in rows:
         lat = s["latency"]
-        r, a, f = (lat[k] for k in ("retrieve_k10", "answer_extractive",
-                                    "raw_floor_embed_plus_chroma"))  # fmt: skip
+        r, a, f = (
+            lat[k] for k in ("retrieve_k10", "answer_extractive", "raw_floor_embed_plus_chroma")
+        )
         lines.append(
             f"| {name} | {s.get('articles', s.get('articles_added'))} | {s.get('outlets', '')} | "
             f"{s.get('chunks', s.get('chunks_embedded'))} | {s['build_seconds']} | "
@@ -314,8 +322,11 @@ def plot(result: dict, out: Path, reference: dict | None = None) -> None:
     _linear_guide(build_ax, chunks, sizes[0]["build_seconds"])
     size_ax.plot(chunks, [s["index_bytes"] / 1e6 for s in sizes], "o-", label="index on disk")
     _linear_guide(size_ax, chunks, sizes[0]["index_bytes"] / 1e6)
-    for key, label in (("retrieve_k10", "retrieve p50"), ("answer_extractive", "answer p50"),
-                       ("raw_floor_embed_plus_chroma", "raw floor p50")):  # fmt: skip
+    for key, label in (
+        ("retrieve_k10", "retrieve p50"),
+        ("answer_extractive", "answer p50"),
+        ("raw_floor_embed_plus_chroma", "raw floor p50"),
+    ):
         query_ax.plot(chunks, [s["latency"][key]["p50_ms"] for s in sizes], "o-", label=label)
     _linear_guide(query_ax, chunks, sizes[0]["latency"]["answer_extractive"]["p50_ms"])
     if "grown" in result:
@@ -329,10 +340,10 @@ def plot(result: dict, out: Path, reference: dict | None = None) -> None:
         )
     if reference:
         label = f"full corpus, index_build.py ({reference['commit'] or '?'})"
-        build_ax.plot([reference["chunks"]], [reference["build_seconds"]], "k*", ms=12,
-                      label=label)  # fmt: skip
-        size_ax.plot([reference["chunks"]], [reference["index_bytes"] / 1e6], "k*", ms=12,
-                     label=label)  # fmt: skip
+        build_ax.plot([reference["chunks"]], [reference["build_seconds"]], "k*", ms=12, label=label)
+        size_ax.plot(
+            [reference["chunks"]], [reference["index_bytes"] / 1e6], "k*", ms=12, label=label
+        )
     titles = ("build time (s)", "index size on disk (MB)", "query latency, warm (ms)")
     for ax, title in zip(axes, titles):
         ax.set_xscale("log")
@@ -355,8 +366,13 @@ def plot(result: dict, out: Path, reference: dict | None = None) -> None:
 
 def _linear_guide(ax, chunks: list[int], first: float) -> None:
     """A dotted line through the first point growing in proportion to the chunks."""
-    ax.plot(chunks, [first * c / chunks[0] for c in chunks], ":", color="grey",
-            label="proportional to chunks")  # fmt: skip
+    ax.plot(
+        chunks,
+        [first * c / chunks[0] for c in chunks],
+        ":",
+        color="grey",
+        label="proportional to chunks",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,9 +113,13 @@ def child_serve(index_dir: Path, backend: str, n_questions: int) -> dict:
         assistant.answer(question)
         seconds.append(time.perf_counter() - started)
     cpu_ms = 1000 * (time.process_time() - cpu_start) / len(questions)
-    return {"after_first_answer": after_first, "after_all": rss_mb(),
-            "answer": latency_ms(seconds), "answer_cpu_ms_mean": round(cpu_ms, 1),
-            "questions": len(questions)}  # fmt: skip
+    return {
+        "after_first_answer": after_first,
+        "after_all": rss_mb(),
+        "answer": latency_ms(seconds),
+        "answer_cpu_ms_mean": round(cpu_ms, 1),
+        "questions": len(questions),
+    }
 
 
 def child_floor(index_dir: Path, backend: str, spawned_at: float) -> dict:
@@ -143,7 +147,7 @@ def child_floor(index_dir: Path, backend: str, spawned_at: float) -> dict:
             "interpreter_and_imports": round(imported - spawned_at, 3),
             "embedder_load_and_query_embedding": round(embedded - imported, 3),
             "chroma_open_and_query": round(done - embedded, 3),
-        },  # fmt: skip
+        },
         "total_s": round(done - spawned_at, 3),
         "total_cpu_s": round(time.process_time(), 3),
         "hits": len(hits["ids"][0]),
@@ -165,10 +169,25 @@ def spawn(mode: str, index_dir: Path, backend: str, *extra: str) -> dict:
     """Run this file as ``--child mode`` in a new process; its JSON result."""
     spawned_at = time.time()
     found = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--index-dir", str(index_dir),
-         "--backend", backend, "--spawned-at", repr(spawned_at), *extra],
-        capture_output=True, text=True, env=child_env(), cwd=ROOT, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            "--index-dir",
+            str(index_dir),
+            "--backend",
+            backend,
+            "--spawned-at",
+            repr(spawned_at),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=ROOT,
+        check=False,
+    )
     if found.returncode != 0:
         raise RuntimeError(f"child {mode} failed:\n{found.stderr[-3000:]}")
     return json.loads(found.stdout.strip().splitlines()[-1])
@@ -250,8 +269,12 @@ def served_app(index_dir: Path, backend: str, n_questions: int, timeout: float =
     spawned = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         listening = wait_for_port(port, server, timeout) - spawned
         listening_cpu = cpu_seconds(server.pid)
@@ -354,17 +377,27 @@ def table(result: dict) -> list[str]:
     ]
     for backend, cold in result["cold_start"].items():
         phases = " | ".join(str(cold["median_phases_s"][p]) for p in PHASES)
-        lines.append(f"| {backend} | {cold['median_total_s']} | {phases} | "
-                     f"{cold['median_peak_rss_mb']} |")  # fmt: skip
+        lines.append(
+            f"| {backend} | {cold['median_total_s']} | {phases} | {cold['median_peak_rss_mb']} |"
+        )
         phases = " | ".join(str(cold["median_phases_cpu_s"][p]) for p in PHASES)
         lines.append(f"| {backend}, CPU s | {cold['median_total_cpu_s']} | {phases} | |")
-    lines += ["", "| raw floor process, median | total s | CPU s | phases s | peak RSS MB |",
-              "|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "| raw floor process, median | total s | CPU s | phases s | peak RSS MB |",
+        "|---|---|---|---|---|",
+    ]
     for backend, floor in result["raw_floor"].items():
-        lines.append(f"| {backend} | {floor['median_total_s']} | {floor['median_total_cpu_s']} | "
-                     f"{floor['median_phases_s']} | {floor['median_peak_rss_mb']} |")  # fmt: skip
-    lines += ["", "| serving | questions | RSS after 1st answer MB | peak RSS MB | RSS at end MB | "
-              "answer p50 / p95 ms |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines.append(
+            f"| {backend} | {floor['median_total_s']} | {floor['median_total_cpu_s']} | "
+            f"{floor['median_phases_s']} | {floor['median_peak_rss_mb']} |"
+        )
+    lines += [
+        "",
+        "| serving | questions | RSS after 1st answer MB | peak RSS MB | RSS at end MB | "
+        "answer p50 / p95 ms |",
+        "|---|---|---|---|---|---|",
+    ]
     for backend, serving in result["serving"].items():
         lat = serving["answer"]
         lines.append(
@@ -390,8 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (and the children's)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index-dir", type=Path, default=RESULTS / "index-onnx-int8")
-    parser.add_argument("--torch-index-dir", default=str(RESULTS / "index-torch"),
-                        help="torch-built index for the comparison ('' to skip)")  # fmt: skip
+    parser.add_argument(
+        "--torch-index-dir",
+        default=str(RESULTS / "index-torch"),
+        help="torch-built index for the comparison ('' to skip)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="cold starts per backend")
     parser.add_argument("--questions", type=int, default=200, help="answers in the serving run")
     parser.add_argument("--serve-questions", type=int, default=5, help="questions to the app")

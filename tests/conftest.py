@@ -64,8 +64,9 @@ def seed_index_template(tmp_path_factory, real_embeddings):
     from assistant.settings import load_settings
 
     folder = tmp_path_factory.mktemp("seed-index") / "index"
-    assistant = Assistant(load_settings(index_dir=folder, sources=[SEEDS]),
-                          embeddings=real_embeddings)  # fmt: skip
+    assistant = Assistant(
+        load_settings(index_dir=folder, sources=[SEEDS]), embeddings=real_embeddings
+    )
     report = assistant.index()
     assert len(report.added) == 2, report.summary()
     assistant.store.client.clear_system_cache() if hasattr(

@@ -91,8 +91,10 @@ def install_kill_points(switch: KillSwitch) -> None:
 
 def main() -> int:
     index_dir, source, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    assistant = Assistant(load_settings(index_dir=index_dir, sources=[source]),
-                          embeddings=SlowHashEmbeddings(size=384))  # fmt: skip
+    assistant = Assistant(
+        load_settings(index_dir=index_dir, sources=[source]),
+        embeddings=SlowHashEmbeddings(size=384),
+    )
     assistant.store.embed_group = 16
     if os.environ.get("CRASH_AT"):
         switch = KillSwitch(os.environ["CRASH_AT"], int(os.environ.get("CRASH_AFTER", "1")))

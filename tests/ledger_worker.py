@@ -35,8 +35,12 @@ def main() -> int:
     index_dir, source, ledger_url, chroma_url, gate = sys.argv[1:6]
     embeddings = GatedEmbeddings("all-MiniLM-L6-v2")
     embeddings.gate = Path(gate)
-    settings = load_settings(index_dir=Path(index_dir), sources=[Path(source)],
-                             ledger_url=ledger_url, chroma_url=chroma_url)  # fmt: skip
+    settings = load_settings(
+        index_dir=Path(index_dir),
+        sources=[Path(source)],
+        ledger_url=ledger_url,
+        chroma_url=chroma_url,
+    )
     print("started", flush=True)
     print(Assistant(settings, embeddings=embeddings).index().summary(), flush=True)
     return 0

@@ -57,11 +57,23 @@ def running_llama_server(folder: Path) -> Iterator[str]:
     port = free_port()
     log = folder / "server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(smollm2_gguf()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
         # One thread each: on a small shared CPU, more threads spin against each other.
-        "--n_threads", "1", "--n_threads_batch", "1",
-    ]  # fmt: skip
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+    ]
     with open(log, "w") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:

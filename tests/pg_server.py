@@ -68,8 +68,9 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
 
     def _run(self, *command: str) -> None:
-        done = subprocess.run(_as_postgres(list(command)), capture_output=True, text=True,
-                              timeout=120)  # fmt: skip
+        done = subprocess.run(
+            _as_postgres(list(command)), capture_output=True, text=True, timeout=120
+        )
         if done.returncode != 0:
             log = (
                 (self.root / "server.log").read_text()
@@ -85,11 +86,31 @@ class PostgresServer:
             password_file.write_text(PASSWORD)
             if os.geteuid() == 0:
                 shutil.chown(password_file, "postgres", "postgres")
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-E", "UTF8",
-                      f"--pwfile={password_file}", "--auth=scram-sha-256")  # fmt: skip
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                USER,
+                "-E",
+                "UTF8",
+                f"--pwfile={password_file}",
+                "--auth=scram-sha-256",
+            )
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and wait for it."""

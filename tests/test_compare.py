@@ -39,8 +39,9 @@ def seed_comparer(seed_copy, real_embeddings):
     from assistant.core import Assistant
     from assistant.settings import load_settings
 
-    return Assistant(load_settings(index_dir=seed_copy, sources=[SEEDS]),
-                     embeddings=real_embeddings)  # fmt: skip
+    return Assistant(
+        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,11 @@ def comparison(seed_comparer) -> Comparison:
 
 def claims_of(comparison: Comparison, outlet: str, *words: str) -> list[str]:
     """Quotes of ``outlet``'s unique claims containing every one of ``words``."""
-    return [c.quote for c in comparison.unique.get(outlet, [])
-            if all(w.lower() in c.quote.lower() for w in words)]  # fmt: skip
+    return [
+        c.quote
+        for c in comparison.unique.get(outlet, [])
+        if all(w.lower() in c.quote.lower() for w in words)
+    ]
 
 
 # ----- the seeds --------------------------------------------------------------------------
@@ -65,8 +69,11 @@ def test_both_seed_outlets_are_compared(comparison):
 
 
 def test_defeat_of_putin_hands_russia_to_china_is_a_shared_claim(comparison):
-    rows = [row for row in comparison.shared
-            if all("complete defeat" in claim.quote for claim in row.claims)]  # fmt: skip
+    rows = [
+        row
+        for row in comparison.shared
+        if all("complete defeat" in claim.quote for claim in row.claims)
+    ]
     assert len(rows) == 1, [[c.quote for c in row.claims] for row in comparison.shared]
     row = rows[0]
     assert set(row.outlets) == {"TASS", "fakty.com.ua"}
@@ -89,8 +96,10 @@ def test_trenches_and_polish_nervousness_are_reported_only_by_fakty(comparison):
 
 
 def test_kiev_regime_versus_ukrainian_authorities_is_a_wording_difference(comparison):
-    pairs = [{p.outlet: [p.text, *p.variants] for p in d.phrasings}
-             for d in comparison.wording_differences]  # fmt: skip
+    pairs = [
+        {p.outlet: [p.text, *p.variants] for p in d.phrasings}
+        for d in comparison.wording_differences
+    ]
     match = [
         pair
         for pair in pairs
@@ -106,8 +115,7 @@ def test_wording_differences_cite_sentences_holding_each_phrase(comparison):
         assert len({p.outlet for p in difference.phrasings}) == 2
         for phrasing in difference.phrasings:
             quotes = [comparison.citation(n).quote for n in phrasing.citations]
-            assert all(comparison.citation(n).outlet == phrasing.outlet
-                       for n in phrasing.citations)  # fmt: skip
+            assert all(comparison.citation(n).outlet == phrasing.outlet for n in phrasing.citations)
             assert any(phrasing.text in quote for quote in quotes), (phrasing, quotes)
 
 
@@ -115,8 +123,10 @@ def test_every_quote_is_verbatim_and_every_claim_cited(comparison, seed_comparer
     texts = seed_comparer.store.article_texts({c.article_id for c in comparison.citations})
     for citation in comparison.citations:
         assert texts[citation.article_id][citation.start : citation.end] == citation.quote
-        assert citation.passage[citation.start - citation.passage_start :][
-            : len(citation.quote)] == citation.quote  # fmt: skip
+        assert (
+            citation.passage[citation.start - citation.passage_start :][: len(citation.quote)]
+            == citation.quote
+        )
     assert [c.number for c in comparison.citations] == list(range(1, len(comparison.citations) + 1))
     claims = [c for cs in comparison.per_outlet.values() for c in cs]
     claims += [c for row in comparison.shared for c in row.claims]
@@ -187,8 +197,19 @@ def test_cli_compare_prints_aligned_claims_and_sources(seed_copy, capsys):
 
 
 def test_cli_compare_json(seed_copy, capsys):
-    code = main(["--index-dir", str(seed_copy), "compare", TOPIC, "--outlet", "TASS",
-                 "--outlet", "fakty", "--json"])  # fmt: skip
+    code = main(
+        [
+            "--index-dir",
+            str(seed_copy),
+            "compare",
+            TOPIC,
+            "--outlet",
+            "TASS",
+            "--outlet",
+            "fakty",
+            "--json",
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data["outlets"]) == {"TASS", "fakty.com.ua"}

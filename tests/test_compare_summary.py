@@ -45,8 +45,9 @@ def seed_copy(seed_index_template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def extractive(seed_copy, real_embeddings) -> Assistant:
     """An Assistant over the seed copy with no LLM."""
-    return Assistant(load_settings(index_dir=seed_copy, sources=[SEEDS]),
-                     embeddings=real_embeddings)  # fmt: skip
+    return Assistant(
+        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +59,20 @@ def comparison(extractive) -> Comparison:
 def with_llm(extractive: Assistant, answerer, **settings) -> Assistant:
     """The same index and embedder, answering with ``answerer`` as the configured LLM."""
     update = {"llm": "openai:fake", **settings}
-    return Assistant(extractive.settings.model_copy(update=update),
-                     embeddings=extractive.embeddings, answerer=answerer)  # fmt: skip
+    return Assistant(
+        extractive.settings.model_copy(update=update),
+        embeddings=extractive.embeddings,
+        answerer=answerer,
+    )
 
 
 def number_of(comparison: Comparison, outlet: str, *words: str) -> int:
     """The citation number of ``outlet``'s quote holding every one of ``words``."""
-    found = [c.number for c in comparison.citations
-             if c.outlet == outlet and all(w in c.quote for w in words)]  # fmt: skip
+    found = [
+        c.number
+        for c in comparison.citations
+        if c.outlet == outlet and all(w in c.quote for w in words)
+    ]
     assert found, (outlet, words)
     return found[0]
 
@@ -98,8 +105,9 @@ def test_the_model_sees_quotes_numbered_as_in_the_comparison(comparison, real_em
     system, human = chat.received[0]
     assert "untrusted" in system.content
     prompt = human.content
-    shown = re.findall(r'<passage number="(\d+)" outlet="([^"]+)"[^>]*>\n(.*?)\n</passage>',
-                       prompt, re.S)  # fmt: skip
+    shown = re.findall(
+        r'<passage number="(\d+)" outlet="([^"]+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S
+    )
     assert len(shown) == len(prompt_numbers(comparison, SummaryConfig())) <= 12
     for number, outlet, text in shown:
         citation = comparison.citation(int(number))
@@ -279,8 +287,10 @@ def test_cli_with_a_dead_llm_prints_the_comparison_and_why_there_is_no_summary(
     out = capsys.readouterr().out
     assert f"(No summary: The LLM at {url} failed" in out
     assert "Reported by several outlets:" in out and "Sources:" in out
-    assert main(["--index-dir", str(seed_copy), "compare", TOPIC, "--llm", "openai:x",
-                 "--no-summary"]) == 0  # fmt: skip
+    assert (
+        main(["--index-dir", str(seed_copy), "compare", TOPIC, "--llm", "openai:x", "--no-summary"])
+        == 0
+    )
     assert "No summary" not in capsys.readouterr().out
 
 
@@ -306,10 +316,13 @@ def summary_of(comparison: Comparison, text: str):
     from assistant.compare import ComparisonSummary
     from assistant.models import AnswerSentence
 
-    sentences = [AnswerSentence(text=text, citations=[1]),
-                 AnswerSentence(text="Made up.", supported=False)]  # fmt: skip
-    return ComparisonSummary(text=f"{text} Made up.", sentences=sentences, citations=[1],
-                             answerer="openai:fake")  # fmt: skip
+    sentences = [
+        AnswerSentence(text=text, citations=[1]),
+        AnswerSentence(text="Made up.", supported=False),
+    ]
+    return ComparisonSummary(
+        text=f"{text} Made up.", sentences=sentences, citations=[1], answerer="openai:fake"
+    )
 
 
 def test_gradio_compare_endpoint_returns_the_summary(extractive, real_embeddings, tmp_path):
@@ -336,8 +349,9 @@ def test_gradio_compare_endpoint_returns_the_summary(extractive, real_embeddings
 @pytest.mark.llm
 def test_summary_end_to_end_against_a_real_model_server(extractive, llama_server):
     update = {"llm": "openai:smollm2", "llm_base_url": llama_server, "llm_timeout_s": 300.0}
-    assistant = Assistant(extractive.settings.model_copy(update=update),
-                          embeddings=extractive.embeddings)  # fmt: skip
+    assistant = Assistant(
+        extractive.settings.model_copy(update=update), embeddings=extractive.embeddings
+    )
     result = assistant.compare(TOPIC)
     assert result.summary_notice is None, result.summary_notice
     summary = result.summary

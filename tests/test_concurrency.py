@@ -44,14 +44,22 @@ def write_articles(folder: Path, records: list[dict]) -> list[Path]:
 
 def cli(index_dir: Path, *args: str, wait_s: float | None = None) -> subprocess.Popen:
     """Start the real ``assistant`` command line on ``index_dir`` (torch embedder)."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch",
-           "OMP_NUM_THREADS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ASSISTANT_EMBEDDING_BACKEND": "torch",
+        "OMP_NUM_THREADS": "1",
+    }
     if wait_s is not None:
         env["ASSISTANT_INDEX_LOCK_WAIT_S"] = str(wait_s)
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:

@@ -28,17 +28,24 @@ def write_corpus(folder, count, version):
             f"Article {number} version {version} sentence {s} about harbour cranes and tides."
             for s in range(60)
         )
-        record = {"title": f"Story {number}", "source": f"Outlet {number % 4}", "body": body,
-                  "published_at": "2023-10-01T00:00:00+00:00"}  # fmt: skip
+        record = {
+            "title": f"Story {number}",
+            "source": f"Outlet {number % 4}",
+            "body": body,
+            "published_at": "2023-10-01T00:00:00+00:00",
+        }
         (folder / f"story-{number:03d}.json").write_text(json.dumps([record]))
 
 
 def run_and_kill(index_dir, source, mode, delay, env=None):
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.crash_worker", str(index_dir), str(source), mode],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    )
     assert process.stdout.readline().strip() == "started", process.stderr.read()
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=delay)  # a worker with a kill point may kill itself before
@@ -79,8 +86,9 @@ def test_kill_minus_nine_during_update_then_rerun_repairs(tmp_path, fake_embeddi
     rng = random.Random(1234 if mode == "sync" else 5678)
     source, index_dir = tmp_path / "src", tmp_path / "index"
     write_corpus(source, 40, version=1)
-    base = Assistant(load_settings(index_dir=index_dir, sources=[source]),
-                     embeddings=fake_embeddings)  # fmt: skip
+    base = Assistant(
+        load_settings(index_dir=index_dir, sources=[source]), embeddings=fake_embeddings
+    )
     assert len(base.index().added) == 40
     base.store.ledger.close()
     write_corpus(source, 60, version=2)  # 40 changed, 20 new
@@ -91,8 +99,9 @@ def test_kill_minus_nine_during_update_then_rerun_repairs(tmp_path, fake_embeddi
         assert_consistent_and_answering(index_dir, fake_embeddings, expected_versions=(1, 2))
     assert killed_any, "no run was killed mid-way; the kill points are too late"
     fresh_process_view()
-    repaired = Assistant(load_settings(index_dir=index_dir, sources=[source]),
-                         embeddings=fake_embeddings)  # fmt: skip
+    repaired = Assistant(
+        load_settings(index_dir=index_dir, sources=[source]), embeddings=fake_embeddings
+    )
     repaired.index()
     rows = repaired.store.articles()
     assert len(rows) == 60
@@ -133,8 +142,9 @@ def test_kill_at_each_step_then_rerun_repairs_ledger_chroma_and_bm25(
 ):
     source, index_dir = tmp_path / "src", tmp_path / "index"
     write_corpus(source, 30, version=1)
-    base = Assistant(load_settings(index_dir=index_dir, sources=[source]),
-                     embeddings=fake_embeddings)  # fmt: skip
+    base = Assistant(
+        load_settings(index_dir=index_dir, sources=[source]), embeddings=fake_embeddings
+    )
     base.index()
     base.store.ledger.close()
     write_corpus(source, 40, version=2)  # 30 changed, 10 new
@@ -145,8 +155,9 @@ def test_kill_at_each_step_then_rerun_repairs_ledger_chroma_and_bm25(
     assert not finished, f"the worker never reached {point}"
     assert_consistent_and_answering(index_dir, fake_embeddings, expected_versions=(1, 2))
     fresh_process_view()
-    repaired = Assistant(load_settings(index_dir=index_dir, sources=[source]),
-                         embeddings=fake_embeddings)  # fmt: skip
+    repaired = Assistant(
+        load_settings(index_dir=index_dir, sources=[source]), embeddings=fake_embeddings
+    )
     repaired.index()
     rows = assert_all_agree(repaired)
     assert len(rows) == 37

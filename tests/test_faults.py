@@ -23,10 +23,22 @@ def index_in_subprocess(index_dir, folder, preexec_fn=None):
     """The real ``assistant index`` (torch embedder, as the seed index was built)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch"}
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), "index",
-         str(folder)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, preexec_fn=preexec_fn,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--index-dir",
+            str(index_dir),
+            "index",
+            str(folder),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=preexec_fn,
+    )
 
 
 def what_readers_see(assistant) -> list:
@@ -69,8 +81,10 @@ def test_disk_full_is_a_clear_error_and_the_index_is_untouched(seed_assistant, t
 
 
 # Root ignores file modes; without these capabilities it is held to them like any user.
-WITHOUT_DAC = ["--inh-caps=-dac_override,-dac_read_search",
-               "--bounding-set=-dac_override,-dac_read_search"]  # fmt: skip
+WITHOUT_DAC = [
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+]
 
 
 def cli_without_override(index_dir, *args):
@@ -78,16 +92,30 @@ def cli_without_override(index_dir, *args):
     permission-override capabilities)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch"}
     return subprocess.run(
-        ["setpriv", *WITHOUT_DAC, "--", sys.executable, "-m", "assistant.cli", "--index-dir",
-         str(index_dir), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            "setpriv",
+            *WITHOUT_DAC,
+            "--",
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--index-dir",
+            str(index_dir),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def file_digests(folder) -> dict:
     """Every file under ``folder`` with its size and modification time."""
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")

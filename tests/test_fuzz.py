@@ -30,8 +30,12 @@ from ui.app import build_demo
 
 from .conftest import ROOT
 
-FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-               HealthCheck.data_too_large, HealthCheck.large_base_example]  # fmt: skip
+FIXTURES_OK = [
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+]
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=FIXTURES_OK)
 SOME = settings(max_examples=30, deadline=None, suppress_health_check=FIXTURES_OK)
 
@@ -55,7 +59,7 @@ questions = st.one_of(
         _long,
         st.sampled_from(["a", "Kherson ", "\x00", "€", "🇺🇦"]),
         st.integers(min_value=1990, max_value=100_000),
-    ),  # fmt: skip
+    ),
     st.text(alphabet=CONTROLS, min_size=1, max_size=40),
     st.builds(
         "".join,
@@ -64,7 +68,7 @@ questions = st.one_of(
             min_size=1,
             max_size=8,
         ),
-    ),  # fmt: skip
+    ),
     st.text(alphabet=st.characters(categories=["Cs"]), min_size=1, max_size=5).map(
         lambda s: f"Kherson {s} talks"
     ),  # lone surrogates: Python strings can carry them
@@ -127,10 +131,14 @@ def test_any_question_gets_a_result_or_an_input_error(seed_assistant, question, 
 
 
 filter_values = st.one_of(
-    st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(), st.text(max_size=20),
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=20),
     st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=10)), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-)  # fmt: skip
+)
 
 
 @FEW
@@ -180,8 +188,7 @@ def cli_env(seed_assistant, monkeypatch):
         ("Херсон 赫尔松 \u202eKherson 🔥 \x1b[31m\x07", 0, None),
     ],
 )
-def test_cli_ask_with_hostile_questions_exits_with_a_message(cli_env, capsys, question, code,
-                                                            says):  # fmt: skip
+def test_cli_ask_with_hostile_questions_exits_with_a_message(cli_env, capsys, question, code, says):
     exit_code = cli_main(["ask", question])
     out, err = capsys.readouterr()
     assert exit_code == code
@@ -192,13 +199,17 @@ def test_cli_ask_with_hostile_questions_exits_with_a_message(cli_env, capsys, qu
         assert out.strip()
 
 
-@pytest.mark.parametrize("filters", [["-k", "0"], ["--since", "next tuesday"],
-                                     ["--outlet", "\x1b[2J nowhere"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "filters", [["-k", "0"], ["--since", "next tuesday"], ["--outlet", "\x1b[2J nowhere"]]
+)
 def test_cli_ask_with_bad_filters_exits_2_in_a_subprocess(cli_env, filters):
     run = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "Why is Kherson important?", *filters],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and run.stderr.startswith("error: ")
     assert "hint: " in run.stderr or "k must" in run.stderr
@@ -230,8 +241,7 @@ def test_chat_handler_answers_any_question_with_a_message(seed_assistant, tmp_pa
     assert len(chat[-2]["content"]) < 2_000  # an over-long question is shown shortened
 
 
-def test_app_over_gradio_client_answers_hostile_questions_with_messages(seed_assistant,
-                                                                        tmp_path):  # fmt: skip
+def test_app_over_gradio_client_answers_hostile_questions_with_messages(seed_assistant, tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
@@ -260,13 +270,19 @@ def test_app_over_gradio_client_answers_hostile_questions_with_messages(seed_ass
 # ----- article files ----------------------------------------------------------------------------
 
 FRONT = "---\noutlet: Fuzz Courier\ntitle: Fuzzed\npublished: 2024-01-02\n---\n"
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                         st.text(max_size=30))  # fmt: skip
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30)
+)
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.text(max_size=8), inner, max_size=3), max_leaves=8)  # fmt: skip
-record_keys = st.sampled_from(["title", "source", "body", "published_at", "author", "url",
-                               "outlet", "text", "language"])  # fmt: skip
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+record_keys = st.sampled_from(
+    ["title", "source", "body", "published_at", "author", "url", "outlet", "text", "language"]
+)
 
 
 def _html(depth: int, tag: str) -> bytes:
@@ -285,38 +301,78 @@ def _jsonl(lines: list) -> bytes:
 
 
 article_files = st.one_of(
-    st.tuples(st.sampled_from([".txt", ".md", ".html", ".json", ".jsonl"]),
-              st.binary(max_size=3000)),  # random bytes
+    st.tuples(
+        st.sampled_from([".txt", ".md", ".html", ".json", ".jsonl"]), st.binary(max_size=3000)
+    ),  # random bytes
     st.tuples(st.sampled_from([".txt", ".md", ".json"]), st.sampled_from([b"", b" \n\t ", b"\n"])),
-    st.tuples(st.just(".md"), st.builds(lambda n, c: (FRONT + c * n).encode(),
-              st.integers(1000, 60_000), st.sampled_from(["a", "é", "x/", "\u05e9"]))),
+    st.tuples(
+        st.just(".md"),
+        st.builds(
+            lambda n, c: (FRONT + c * n).encode(),
+            st.integers(1000, 60_000),
+            st.sampled_from(["a", "é", "x/", "\u05e9"]),
+        ),
+    ),
     st.tuples(st.just(".txt"), st.builds(lambda n: b"word " * n, st.integers(1000, 100_000))),
-    st.tuples(st.just(".html"), st.builds(_html, st.integers(50, 20_000),
-              st.sampled_from(["div", "b", "table", "span"]))),  # deeply nested HTML
+    st.tuples(
+        st.just(".html"),
+        st.builds(_html, st.integers(50, 20_000), st.sampled_from(["div", "b", "table", "span"])),
+    ),  # deeply nested HTML
     st.tuples(st.just(".json"), json_values.map(lambda v: json.dumps(v).encode())),
-    st.tuples(st.just(".json"), st.lists(st.dictionaries(record_keys, json_values, max_size=5),
-              max_size=4).map(lambda v: json.dumps(v).encode())),  # wrong types and shapes
-    st.tuples(st.just(".md"), st.builds(_with_bad_bytes, st.text(max_size=200),
-              st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80\x80", b"\xf8\x88"]),
-              st.integers(0, 300))),  # invalid UTF-8 (incl. an encoded lone surrogate)
-    st.tuples(st.sampled_from([".txt", ".md"]), st.builds(lambda bom, text: bom + text.encode(),
-              st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf" * 3]),
-              st.sampled_from(["", FRONT + "A ferry resumed service at Chop on Monday."]))),
-    st.tuples(st.just(".jsonl"), st.lists(st.one_of(
-        st.just('{"body": "Ferry resumed at Chop.", "source": "Fuzz Courier"'), st.just(""),
-        st.just("[1, 2]"), st.just("NaN"), st.just("{" * 5000 + "}" * 5000),
-        st.dictionaries(record_keys, json_values, max_size=4)), min_size=1, max_size=5)
-        .map(_jsonl)),  # .jsonl with broken lines
-)  # fmt: skip
+    st.tuples(
+        st.just(".json"),
+        st.lists(st.dictionaries(record_keys, json_values, max_size=5), max_size=4).map(
+            lambda v: json.dumps(v).encode()
+        ),
+    ),  # wrong types and shapes
+    st.tuples(
+        st.just(".md"),
+        st.builds(
+            _with_bad_bytes,
+            st.text(max_size=200),
+            st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80\x80", b"\xf8\x88"]),
+            st.integers(0, 300),
+        ),
+    ),  # invalid UTF-8 (incl. an encoded lone surrogate)
+    st.tuples(
+        st.sampled_from([".txt", ".md"]),
+        st.builds(
+            lambda bom, text: bom + text.encode(),
+            st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf" * 3]),
+            st.sampled_from(["", FRONT + "A ferry resumed service at Chop on Monday."]),
+        ),
+    ),
+    st.tuples(
+        st.just(".jsonl"),
+        st.lists(
+            st.one_of(
+                st.just('{"body": "Ferry resumed at Chop.", "source": "Fuzz Courier"'),
+                st.just(""),
+                st.just("[1, 2]"),
+                st.just("NaN"),
+                st.just("{" * 5000 + "}" * 5000),
+                st.dictionaries(record_keys, json_values, max_size=4),
+            ),
+            min_size=1,
+            max_size=5,
+        ).map(_jsonl),
+    ),  # .jsonl with broken lines
+)
 manifests = st.one_of(
     st.none(),
     st.text(max_size=200),
-    st.sampled_from([
-        'x = [unclosed\n', '["a.md"]\noutlet = 5\ntitle = [1, 2]\n', '"a.txt" = 7\n',
-        '["a.txt"]\noutlet = "Manifest Daily"\npublished = 1979-05-27T07:32:00Z\n',
-        '["a.txt"]\noutlet = ""\n', "\x00\x00", '["a.txt"]\noutlet = "\u202eevil"\n',
-    ]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "x = [unclosed\n",
+            '["a.md"]\noutlet = 5\ntitle = [1, 2]\n',
+            '"a.txt" = 7\n',
+            '["a.txt"]\noutlet = "Manifest Daily"\npublished = 1979-05-27T07:32:00Z\n',
+            '["a.txt"]\noutlet = ""\n',
+            "\x00\x00",
+            '["a.txt"]\noutlet = "\u202eevil"\n',
+        ]
+    ),
+)
 _folders = itertools.count()
 
 
@@ -382,15 +438,21 @@ def check_indexed(assistant, origin: str) -> None:
 def test_wrongly_typed_json_fields_are_named_in_the_reason(seed_assistant, tmp_path):
     folder = tmp_path / "uploads"
     folder.mkdir()
-    (folder / "feed.json").write_text(json.dumps([
-        {"body": "The ferry resumed at Chop.", "source": 7},
-        {"body": "The ferry resumed at Chop.", "source": "Fuzz", "title": ["a"]},
-        {"body": "The ferry resumed at Chop on Monday.", "source": "Fuzz Courier"},
-    ]))  # fmt: skip
+    (folder / "feed.json").write_text(
+        json.dumps(
+            [
+                {"body": "The ferry resumed at Chop.", "source": 7},
+                {"body": "The ferry resumed at Chop.", "source": "Fuzz", "title": ["a"]},
+                {"body": "The ferry resumed at Chop on Monday.", "source": "Fuzz Courier"},
+            ]
+        )
+    )
     report = seed_assistant.add_sources([folder])
     reasons = {s.path.rsplit("#", 1)[1]: s.reason for s in report.skipped}
-    assert reasons == {"0": "field 'source' must be text, not a number",
-                       "1": "field 'title' must be text, not a list"}  # fmt: skip
+    assert reasons == {
+        "0": "field 'source' must be text, not a number",
+        "1": "field 'title' must be text, not a list",
+    }
     assert report.added == [f"{folder / 'feed.json'}#2"]
 
 

@@ -51,8 +51,16 @@ def assert_quotes_are_verbatim(answer, documents, store) -> None:
 
 def test_markers_in_every_written_form_are_parsed():
     assert parse_markers("a [1] b [2, 3] c [3][1] d [4-6] e [Passage 7] f [8 and 9]") == [
-        1, 2, 3, 4, 5, 6, 7, 8, 9,
-    ]  # fmt: skip
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+        9,
+    ]
     assert parse_markers("no markers, [x], [] or [1.5 million]") == []
     assert strip_markers("TASS reports X [1][2], and Y [3, 4].") == "TASS reports X, and Y."
 
@@ -61,8 +69,10 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
     text = "TASS reports talks. [2] Fakty reports trenches. [1][3]\n- Nukes [9] matter."
     sentences = split_answer(text, 3)
     assert [s.claim for s in sentences] == [
-        "TASS reports talks.", "Fakty reports trenches.", "Nukes matter.",
-    ]  # fmt: skip
+        "TASS reports talks.",
+        "Fakty reports trenches.",
+        "Nukes matter.",
+    ]
     assert [s.cited for s in sentences] == [[2], [1, 3], []]
     assert sentences[2].prefix == "- "
 

@@ -223,8 +223,9 @@ def test_reads_of_more_records_than_sqlite_allows_in_one_query_are_paged(tmp_pat
     """Chroma fails one ``get`` of ~33k+ records ("too many SQL variables"); ours pages."""
     import numpy as np
 
-    assistant = Assistant(load_settings(index_dir=tmp_path / "index", sources=[SEEDS]),
-                          embeddings=fake_embeddings)  # fmt: skip
+    assistant = Assistant(
+        load_settings(index_dir=tmp_path / "index", sources=[SEEDS]), embeddings=fake_embeddings
+    )
     assistant.index()
     collection = assistant.store.collection()
     extra = 40_000
@@ -232,8 +233,12 @@ def test_reads_of_more_records_than_sqlite_allows_in_one_query_are_paged(tmp_pat
     for at in range(0, extra, 5_000):
         ids = [f"synthetic-{number:06d}" for number in range(at, at + 5_000)]
         vectors = rng.random((5_000, 384), dtype=np.float32)
-        collection.upsert(ids=ids, embeddings=vectors, documents=["filler"] * 5_000,
-                          metadatas=[{"outlet": "Filler"}] * 5_000)  # fmt: skip
+        collection.upsert(
+            ids=ids,
+            embeddings=vectors,
+            documents=["filler"] * 5_000,
+            metadatas=[{"outlet": "Filler"}] * 5_000,
+        )
     everything = collection.get(include=["documents", "metadatas", "embeddings"])
     total = extra + sum(row.n_chunks for row in assistant.store.articles())
     assert len(everything["ids"]) == len(set(everything["ids"])) == total

@@ -138,13 +138,19 @@ def test_multihop_corpus_loads_609_articles_from_49_outlets():
 
 def test_jsonl_records_and_bad_records(tmp_path):
     records = [
-        {"title": "A", "source": "Wired", "published_at": "2023-10-01T10:00:00+00:00",
-         "body": "Body of a. " * 20, "url": "https://w/a", "author": "None"},
+        {
+            "title": "A",
+            "source": "Wired",
+            "published_at": "2023-10-01T10:00:00+00:00",
+            "body": "Body of a. " * 20,
+            "url": "https://w/a",
+            "author": "None",
+        },
         {"title": "B", "source": "Wired", "body": ""},
         {"title": "C", "source": "Wired"},
         ["not", "an", "object"],
         {"title": "D", "source": "Wired", "body": 42},
-    ]  # fmt: skip
+    ]
     path = tmp_path / "feed.jsonl"
     path.write_text("\n".join(json.dumps(record) for record in records))
     result = load_file(path)
@@ -152,8 +158,12 @@ def test_jsonl_records_and_bad_records(tmp_path):
     assert result.articles[0].author is None
     assert result.articles[0].origin == "https://w/a"
     reasons = [skip.reason for skip in result.skipped]
-    assert reasons == ["record has no body text", "record has no body text",
-                       "record is not a JSON object", "record has no body text"]  # fmt: skip
+    assert reasons == [
+        "record has no body text",
+        "record has no body text",
+        "record is not a JSON object",
+        "record has no body text",
+    ]
 
 
 BAD_FILES = {
@@ -161,14 +171,16 @@ BAD_FILES = {
     "blank.md": (b"  \n\n \t\n", "empty"),
     "binary.txt": (bytes(range(256)) * 4, "binary"),
     "latin1.txt": ("Caf\u00e9 society. " * 30).encode("latin-1"),
-    "nobody.html": (b"<html><head><title>x</title></head><body><nav>Menu</nav></body></html>",
-                    "no article body"),
+    "nobody.html": (
+        b"<html><head><title>x</title></head><body><nav>Menu</nav></body></html>",
+        "no article body",
+    ),
     "broken.json": (b'{"title": "x", "body": ', "invalid JSON"),
     "wrongtype.json": (b'"just a string"', "expected a list"),
     "norecords.json": (b"[]", "no article records"),
     "noarticles.json": (b'{"articles": []}', "no article records"),
     "image.png": (b"\x89PNG\r\n", "unsupported file type"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))

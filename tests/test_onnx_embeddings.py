@@ -168,11 +168,19 @@ def test_exported_model_is_reused_on_next_start(onnx_embeddings):
 
     probe = subprocess.run(
         [sys.executable, "-c", REUSE_PROBE, str(onnx_embeddings.cache_dir)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=True,
+    )
     result = json.loads(probe.stdout.strip().splitlines()[-1])
-    assert result == {"exported": False, "torch_imported": False, "dims": 384,
-                      "file": str(model_file)}  # fmt: skip
+    assert result == {
+        "exported": False,
+        "torch_imported": False,
+        "dims": 384,
+        "file": str(model_file),
+    }
     after = model_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert [p.name for p in model_file.parent.glob("*.onnx")] == [model_file.name]
@@ -189,9 +197,11 @@ OnnxEmbeddings("all-MiniLM-L6-v2", cache_dir=Path(sys.argv[1])).embed_query("x")
 def test_killed_export_leaves_no_model_and_next_start_recovers(tmp_path, onnx_embeddings):
     cache = tmp_path / "models"
     process = subprocess.Popen(
-        [sys.executable, "-c", EXPORT_PROBE, str(cache)], cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [sys.executable, "-c", EXPORT_PROBE, str(cache)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 240
         while not any(cache.glob(".export-*/*.onnx")):  # the export is writing its files
@@ -239,8 +249,9 @@ def test_damaged_shared_export_is_dropped_and_replaced(tmp_path, onnx_embeddings
         return True
 
     monkeypatch.setattr("assistant.onnx_embeddings.export_quantized", fake_export)
-    embeddings = OnnxEmbeddings(MODEL, cache_dir=tmp_path / "index" / "models",
-                                shared_cache_dir=shared)  # fmt: skip
+    embeddings = OnnxEmbeddings(
+        MODEL, cache_dir=tmp_path / "index" / "models", shared_cache_dir=shared
+    )
     assert len(embeddings.embed_query("Kherson")) == 384
     assert exports == [embeddings.model_file]
     assert (shared / embeddings.model_file.name).stat().st_size > 1_000_000

@@ -19,7 +19,9 @@ KNOWN = ["TASS", "fakty.com.ua", "The Verge", "TechCrunch", "Sporting News", "Fo
 def test_outlet_names_match_case_punctuation_and_the_insensitively():
     assert normalise_outlet("The Verge") == normalise_outlet("the-verge") == "verge"
     assert outlets_named_in("What did the verge and TECHCRUNCH report?", KNOWN) == [
-        "The Verge", "TechCrunch"]  # fmt: skip
+        "The Verge",
+        "TechCrunch",
+    ]
     assert outlets_named_in("what does tass say about it", KNOWN) == ["TASS"]
     assert outlets_named_in("According to Fakty, who negotiates?", KNOWN) == ["fakty.com.ua"]
     assert outlets_named_in("What did Sporting News say?", KNOWN) == ["Sporting News"]
@@ -120,11 +122,23 @@ def test_the_chunk_holding_the_answering_sentence_comes_first():
 
     retriever = HybridRetriever.model_construct(sentence_weight=3.0)
     question = SimpleNamespace(text="How many crossings a day does the Chop ferry make?")
-    scattered = _Hit("a-0", 0.60, 0.60, "X", document=(
-        "The ferry company met in Chop. Crossings were discussed. A day of talks ended. "
-        "The ferry may resume."))  # fmt: skip
-    answering = _Hit("a-1", 0.55, 0.55, "X", document=(
-        "Officials spoke. The Chop ferry makes four crossings a day since Monday."))  # fmt: skip
+    scattered = _Hit(
+        "a-0",
+        0.60,
+        0.60,
+        "X",
+        document=(
+            "The ferry company met in Chop. Crossings were discussed. A day of talks ended. "
+            "The ferry may resume."
+        ),
+    )
+    answering = _Hit(
+        "a-1",
+        0.55,
+        0.55,
+        "X",
+        document=("Officials spoke. The Chop ferry makes four crossings a day since Monday."),
+    )
     ordered = retriever._by_best_sentence(question, [scattered, answering])
     assert [hit.chunk_id for hit in ordered] == ["a-1", "a-0"]
     assert ordered[0].rank_score > ordered[1].rank_score

@@ -49,10 +49,19 @@ class ChromaServer:
         """Start the server and wait until its heartbeat answers."""
         with open(self.path.parent / f"chroma-{self.port}.log", "ab") as log:
             self.process = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    str(CHROMA),
+                    "run",
+                    "--path",
+                    str(self.path),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "chroma run exited; see its log"
@@ -72,8 +81,9 @@ class ChromaServer:
 
 def server_assistant(index_dir, server, embeddings, **overrides) -> Assistant:
     """An Assistant whose chunks live in ``server`` and whose ledger and BM25 in ``index_dir``."""
-    settings = load_settings(**{"index_dir": index_dir, "sources": [SEEDS],
-                                "chroma_url": server.url, **overrides})  # fmt: skip
+    settings = load_settings(
+        **{"index_dir": index_dir, "sources": [SEEDS], "chroma_url": server.url, **overrides}
+    )
     return Assistant(settings, embeddings=embeddings)
 
 
@@ -82,8 +92,9 @@ def citations(answer) -> list[tuple[str, str]]:
     return [(c.outlet, c.quote) for c in answer.citations]
 
 
-def test_seed_questions_cite_the_same_as_embedded(seed_assistant, chroma_server, tmp_path,
-                                                  real_embeddings):  # fmt: skip
+def test_seed_questions_cite_the_same_as_embedded(
+    seed_assistant, chroma_server, tmp_path, real_embeddings
+):
     remote = server_assistant(tmp_path / "remote", chroma_server, real_embeddings)
     assert len(remote.index().added) == 2
     assert not (tmp_path / "remote" / "chroma").exists()  # nothing embedded on disk
@@ -99,8 +110,7 @@ def test_seed_questions_cite_the_same_as_embedded(seed_assistant, chroma_server,
 def test_update_and_remove_in_server_mode(chroma_server, tmp_path, real_embeddings):
     source = tmp_path / "src"
     shutil.copytree(SEEDS, source)
-    remote = server_assistant(tmp_path / "remote", chroma_server, real_embeddings,
-                              sources=[source])  # fmt: skip
+    remote = server_assistant(tmp_path / "remote", chroma_server, real_embeddings, sources=[source])
     remote.index()
     first = sorted((source).glob("*.txt"))[0]
     first.write_text(first.read_text() + "\n\nA harbour crane collapsed in Odesa on Monday.")
@@ -117,8 +127,7 @@ def test_update_and_remove_in_server_mode(chroma_server, tmp_path, real_embeddin
     assert set(remote.store.lexical().ids) == expected
 
 
-def test_two_indexes_on_one_server_keep_their_collections(chroma_server, tmp_path,
-                                                          fake_embeddings):  # fmt: skip
+def test_two_indexes_on_one_server_keep_their_collections(chroma_server, tmp_path, fake_embeddings):
     """An index's clean-up deletes only its own collections from a shared server."""
     first = server_assistant(tmp_path / "a", chroma_server, fake_embeddings)
     second = server_assistant(tmp_path / "b", chroma_server, fake_embeddings)
@@ -157,12 +166,20 @@ def test_server_stopped_mid_session_is_a_clear_error_then_service_resumes(
 def run_cli(index_dir, url, *args, token=None):
     """The real ``assistant`` command line against a server."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch"}
-    command = [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir),
-               "--chroma-url", url]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "--index-dir",
+        str(index_dir),
+        "--chroma-url",
+        url,
+    ]
     if token:
         command += ["--chroma-token", token]
-    return subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    return subprocess.run(
+        [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 class TokenProxy:
@@ -181,9 +198,11 @@ class TokenProxy:
                     self._reply(401, b'{"error":"Unauthorized","message":"bad token"}')
                     return
                 request = urllib.request.Request(
-                    upstream + self.path, data=body or None, method=self.command,
+                    upstream + self.path,
+                    data=body or None,
+                    method=self.command,
                     headers={"Content-Type": "application/json"},
-                )  # fmt: skip
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
                         self._reply(response.status, response.read())
@@ -210,14 +229,19 @@ class TokenProxy:
 def test_token_is_sent_and_a_refusal_is_a_clear_error(chroma_server, tmp_path, fake_embeddings):
     proxy = TokenProxy(chroma_server.url, token="s3cret-token")
     try:
-        settings = load_settings(index_dir=tmp_path / "remote", sources=[SEEDS],
-                                 chroma_url=proxy.url, chroma_token="s3cret-token")  # fmt: skip
+        settings = load_settings(
+            index_dir=tmp_path / "remote",
+            sources=[SEEDS],
+            chroma_url=proxy.url,
+            chroma_token="s3cret-token",
+        )
         remote = Assistant(settings, embeddings=fake_embeddings)
         assert len(remote.index().added) == 2
         assert remote.retrieve("Kherson", k=2)
         assert set(proxy.seen) == {"Bearer s3cret-token"}
-        wrong = Assistant(settings.model_copy(update={"chroma_token": "wrong"}),
-                          embeddings=fake_embeddings)  # fmt: skip
+        wrong = Assistant(
+            settings.model_copy(update={"chroma_token": "wrong"}), embeddings=fake_embeddings
+        )
         with pytest.raises(ChromaServerError) as caught:
             wrong.retrieve("Kherson", k=2)
         assert "refused" in caught.value.message and "ASSISTANT_CHROMA_TOKEN" in caught.value.hint

@@ -44,24 +44,47 @@ def ledger_url(postgres) -> str:
 
 def machine(index_dir, embeddings, ledger_url, chroma_url=None, **overrides) -> Assistant:
     """An assistant with its own local index folder on the shared ledger (and server)."""
-    settings = load_settings(**{"index_dir": index_dir, "sources": [SEEDS],
-                                "ledger_url": ledger_url, "chroma_url": chroma_url,
-                                **overrides})  # fmt: skip
+    settings = load_settings(
+        **{
+            "index_dir": index_dir,
+            "sources": [SEEDS],
+            "ledger_url": ledger_url,
+            "chroma_url": chroma_url,
+            **overrides,
+        }
+    )
     return Assistant(settings, embeddings=embeddings)
 
 
 def cli(index_dir, *args, ledger_url, chroma_url=None, wait_s=None) -> subprocess.Popen:
     """Start the real ``assistant`` command line with ``--ledger-url`` (torch embedder)."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch",
-           "OMP_NUM_THREADS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ASSISTANT_EMBEDDING_BACKEND": "torch",
+        "OMP_NUM_THREADS": "1",
+    }
     if wait_s is not None:
         env["ASSISTANT_INDEX_LOCK_WAIT_S"] = str(wait_s)
-    command = [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir),
-               "--ledger-url", ledger_url]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "--index-dir",
+        str(index_dir),
+        "--ledger-url",
+        ledger_url,
+    ]
     if chroma_url:
         command += ["--chroma-url", chroma_url]
-    return subprocess.Popen([*command, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [*command, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
@@ -100,10 +123,12 @@ def test_two_machines_on_one_chroma_server_and_ledger_see_each_others_updates(
 ):
     source = tmp_path / "articles"
     shutil.copytree(SEEDS, source)
-    first = machine(tmp_path / "a", real_embeddings, ledger_url, chroma_server.url,
-                    sources=[source])  # fmt: skip
-    second = machine(tmp_path / "b", real_embeddings, ledger_url, chroma_server.url,
-                     sources=[source])  # fmt: skip
+    first = machine(
+        tmp_path / "a", real_embeddings, ledger_url, chroma_server.url, sources=[source]
+    )
+    second = machine(
+        tmp_path / "b", real_embeddings, ledger_url, chroma_server.url, sources=[source]
+    )
     assert len(first.index().added) == 2
     for question in SEED_QUESTIONS:
         assert citations(second.answer(question)) == citations(first.answer(question)), question
@@ -123,8 +148,9 @@ def test_two_machines_on_one_chroma_server_and_ledger_see_each_others_updates(
     assert len(first.store.articles()) == 1
     assert consistent_ids(first) == consistent_ids(second)
 
-    listed = cli(tmp_path / "c", "sources", "--json", ledger_url=ledger_url,
-                 chroma_url=chroma_server.url)  # fmt: skip
+    listed = cli(
+        tmp_path / "c", "sources", "--json", ledger_url=ledger_url, chroma_url=chroma_server.url
+    )
     code, out, err = finish(listed)
     assert code == 0, err
     assert sum(len(items) for items in json.loads(out).values()) == 1
@@ -158,18 +184,40 @@ def test_second_indexer_refuses_while_the_first_holds_the_advisory_lock(
 ):
     gate = tmp_path / "go-on"
     first = subprocess.Popen(
-        [sys.executable, "-m", "tests.ledger_worker", str(tmp_path / "a"), str(SEEDS),
-         ledger_url, chroma_server.url, str(gate)],
-        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tests.ledger_worker",
+            str(tmp_path / "a"),
+            str(SEEDS),
+            ledger_url,
+            chroma_server.url,
+            str(gate),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         me = f"assistant writer pid {first.pid} on "
-        wait_for(lambda: (f"{me}{socket.gethostname()}", True) in writer_sessions(ledger_url),
-                 first, "the first indexer takes the lock")  # fmt: skip
+        wait_for(
+            lambda: (f"{me}{socket.gethostname()}", True) in writer_sessions(ledger_url),
+            first,
+            "the first indexer takes the lock",
+        )
         # Another machine (its own index folder), lock wait 0: refused, naming the holder.
-        refused = finish(cli(tmp_path / "b", "index", str(SEEDS), ledger_url=ledger_url,
-                             chroma_url=chroma_server.url, wait_s=0))  # fmt: skip
+        refused = finish(
+            cli(
+                tmp_path / "b",
+                "index",
+                str(SEEDS),
+                ledger_url=ledger_url,
+                chroma_url=chroma_server.url,
+                wait_s=0,
+            )
+        )
         assert refused[0] == 2, refused
         assert (
             f"error: another process (pid {first.pid} on {socket.gethostname()}) is updating"
@@ -177,15 +225,25 @@ def test_second_indexer_refuses_while_the_first_holds_the_advisory_lock(
         ) in refused[2]
         assert "hint: wait for it to finish" in refused[2] and "Traceback" not in refused[2]
         assert PASSWORD not in refused[2]
-        api = machine(tmp_path / "c", fake_embeddings, ledger_url, chroma_server.url,
-                      index_lock_wait_s=0)  # fmt: skip
+        api = machine(
+            tmp_path / "c", fake_embeddings, ledger_url, chroma_server.url, index_lock_wait_s=0
+        )
         with pytest.raises(IndexStoreError, match=f"another process \\(pid {first.pid} on "):
             api.index()
         # A third waits; the first's machine dies holding the lock; the server frees it.
-        waiting = cli(tmp_path / "b", "index", str(SEEDS), ledger_url=ledger_url,
-                      chroma_url=chroma_server.url, wait_s=600)  # fmt: skip
-        wait_for(lambda: any(f"pid {waiting.pid} " in n for n, _ in writer_sessions(ledger_url)),
-                 waiting, "the third indexer waits for the lock")  # fmt: skip
+        waiting = cli(
+            tmp_path / "b",
+            "index",
+            str(SEEDS),
+            ledger_url=ledger_url,
+            chroma_url=chroma_server.url,
+            wait_s=600,
+        )
+        wait_for(
+            lambda: any(f"pid {waiting.pid} " in n for n, _ in writer_sessions(ledger_url)),
+            waiting,
+            "the third indexer waits for the lock",
+        )
         assert first.poll() is None
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
@@ -224,8 +282,7 @@ def test_a_url_that_is_no_database_url_is_a_setting_error(capsys):
     assert "Traceback" not in err
 
 
-def test_wrong_password_and_missing_database_are_clear_errors(postgres, tmp_path,
-                                                              fake_embeddings):  # fmt: skip
+def test_wrong_password_and_missing_database_are_clear_errors(postgres, tmp_path, fake_embeddings):
     wrong = postgres.url("postgres").replace(PASSWORD, "not-the-password")
     with pytest.raises(IndexStoreError, match="refused the login") as caught:
         machine(tmp_path / "i", fake_embeddings, wrong).sources()

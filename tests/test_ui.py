@@ -481,13 +481,20 @@ def test_serve_on_a_fresh_install_builds_the_seed_index_then_answers(tmp_path):
 
     index_dir = tmp_path / "fresh-index"
     port = free_port()
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1",
-           "ASSISTANT_EMBEDDING_BACKEND": "torch"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(index_dir),
+        "HF_HUB_OFFLINE": "1",
+        "ASSISTANT_EMBEDDING_BACKEND": "torch",
+    }
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
-        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 300
         client = None

@@ -84,9 +84,13 @@ class ChatBackend:
     """Event handlers of the app; each calls the Assistant's public API and renders the result."""
 
     def __init__(
-        self, assistant, upload_dir: Path, max_files: int, max_file_bytes: int,
+        self,
+        assistant,
+        upload_dir: Path,
+        max_files: int,
+        max_file_bytes: int,
         rate_limiter: RateLimiter | None = None,
-    ):  # fmt: skip
+    ):
         self.assistant = assistant
         self.upload_dir = Path(upload_dir)
         self.max_files = max_files
@@ -210,8 +214,9 @@ class ChatBackend:
         """Compare how the outlets report ``topic``: ``(columns HTML, sources HTML, JSON)``."""
         topic = (topic or "").strip()
         if not printable_text(topic):
-            raise gr.Error("Type a topic to compare, e.g. “Kherson negotiations”.",
-                           print_exception=False)  # fmt: skip
+            raise gr.Error(
+                "Type a topic to compare, e.g. “Kherson negotiations”.", print_exception=False
+            )
         self._check_limit(request)
         try:
             comparison = self.assistant.compare(
@@ -643,8 +648,9 @@ def _compare_tab(choices: list[tuple[str, str]]) -> dict:
                     max_lines=3,
                     elem_id="compare-topic",
                 )
-                run = gr.Button("Compare", variant="primary", scale=1, min_width=100,
-                                elem_id="compare-button")  # fmt: skip
+                run = gr.Button(
+                    "Compare", variant="primary", scale=1, min_width=100, elem_id="compare-button"
+                )
             table = gr.HTML(render.EMPTY_COMPARISON, elem_id="comparison")
         with gr.Column(scale=2, min_width=340, elem_id="compare-side"):
             with gr.Accordion("Filters", open=True):
@@ -654,15 +660,25 @@ def _compare_tab(choices: list[tuple[str, str]]) -> dict:
                     elem_id="compare-outlets",
                 )
                 with gr.Row():
-                    since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD",
-                                       elem_id="compare-since")  # fmt: skip
-                    until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD",
-                                       elem_id="compare-until")  # fmt: skip
+                    since = gr.Textbox(
+                        label="Since", placeholder="YYYY-MM-DD", elem_id="compare-since"
+                    )
+                    until = gr.Textbox(
+                        label="Until", placeholder="YYYY-MM-DD", elem_id="compare-until"
+                    )
             sources = gr.HTML(render.EMPTY_COMPARE_SOURCES, elem_id="compare-sources")
             with gr.Accordion("Comparison as JSON", open=False):
                 raw = gr.JSON(label="Last comparison", elem_id="comparison-json")
-    return {"topic": topic, "run": run, "table": table, "outlets": outlets, "since": since,
-            "until": until, "sources": sources, "raw": raw}  # fmt: skip
+    return {
+        "topic": topic,
+        "run": run,
+        "table": table,
+        "outlets": outlets,
+        "since": since,
+        "until": until,
+        "sources": sources,
+        "raw": raw,
+    }
 
 
 def _wire_compare(demo, backend: ChatBackend, compare: dict, concurrency: int) -> None:

@@ -435,8 +435,9 @@ def _cited_text(text: str, comparison: Comparison) -> str:
     for match in MARKER.finditer(text):
         parts.append(escape_text(text[position : match.start()]))
         citation = comparison.citation(int(match.group(1)))
-        parts.append(_cite(citation.number, citation.outlet) if citation
-                     else escape_text(match.group(0)))  # fmt: skip
+        parts.append(
+            _cite(citation.number, citation.outlet) if citation else escape_text(match.group(0))
+        )
         position = match.end()
     parts.append(escape_text(text[position:]))
     return "".join(parts)
