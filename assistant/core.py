@@ -200,8 +200,9 @@ class Assistant:
         """The k passages most relevant to ``question`` (chunk text, index metadata)."""
         question = clean_question(question, self.settings.max_question_chars)
         filters = clean_filters(outlets, since, until, k)
-        self.store.check_embedder()
-        return self.retriever.invoke(question, **filters)
+        with self.store.reading():  # one read of the ledger state for the whole request
+            self.store.check_embedder()
+            return self.retriever.invoke(question, **filters)
 
     def compare(
         self,
@@ -221,9 +222,10 @@ class Assistant:
         """
         topic = clean_question(topic, self.settings.max_question_chars)
         summarise = self._summary_wanted(summary)
-        self.store.check_embedder()
         filters = clean_filters(outlets, since, until, k)
-        comparison = compare_outlets(self, topic, **filters)
+        with self.store.reading():  # one read of the ledger state for the whole request
+            self.store.check_embedder()
+            comparison = compare_outlets(self, topic, **filters)
         if not summarise:
             return comparison
         from .compare_summary import summarise_comparison
@@ -252,14 +254,15 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` from the indexed articles, citing each outlet's passages."""
         question = clean_question(question, self.settings.max_question_chars)
-        self.store.check_embedder()
         inputs = {
             "question": question,
             "history": history,
             **clean_filters(outlets, since, until, k),
         }
         try:
-            return self.chain().invoke(inputs)
+            with self.store.reading():  # one read of the ledger state for the whole request
+                self.store.check_embedder()
+                return self.chain().invoke(inputs)
         except LLMError as error:
             return self._fallback(inputs, error)
 

@@ -70,6 +70,40 @@ class LedgerRow:
         return chunk_ids(self.article_id, self.n_chunks)
 
 
+@dataclass(frozen=True)
+class LedgerState:
+    """The ledger's state table as read at one moment: the active collection, the version
+    stamp, the embedder and chunking it was built with, and where its collection lives."""
+
+    values: dict[str, str]
+
+    @property
+    def active(self) -> str | None:
+        """Name of the collection queries read from (None before the first build)."""
+        return self.values.get("active_collection")
+
+    @property
+    def version(self) -> str:
+        """Changes on every committed update."""
+        return self.values.get("version") or "0"
+
+    @property
+    def embedder(self) -> str | None:
+        """The embedder id the index was built with."""
+        return self.values.get("embedder")
+
+    @property
+    def chunking(self) -> str | None:
+        """The chunk settings (``tokens/overlap``) the index was built with."""
+        return self.values.get("chunking")
+
+    @property
+    def location(self) -> str | None:
+        """Which Chroma store holds the active collection (``embedded:chroma`` or
+        ``server:URL tenant=T database=D``); None in ledgers older than this record."""
+        return self.values.get("chroma_store")
+
+
 def chunk_ids(article_id: str, count: int) -> list[str]:
     """Deterministic chunk ids: re-adding the same article overwrites, never duplicates."""
     return [f"{article_id}-{number:04d}" for number in range(count)]
@@ -186,6 +220,10 @@ class Ledger:
         rows = self._db.execute("SELECT value FROM state WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
+    def state(self) -> LedgerState:
+        """The whole state table in one read (what a request works from)."""
+        return LedgerState(dict(self._db.execute("SELECT key, value FROM state")))
+
     def set_state(self, db=None, **values: str) -> None:
         """Set state values (inside ``db``'s transaction when given)."""
         rows = [(key, str(value)) for key, value in values.items()]
@@ -207,6 +245,29 @@ class Ledger:
             (collection,),
         )
         return {row[0]: LedgerRow(*row) for row in rows}
+
+    def stored_articles(self, collection: str) -> list[tuple[Article, str | None]]:
+        """Every article of ``collection`` rebuilt from the ledger, with its source file (to
+        re-embed an index whose vectors cannot be read)."""
+        rows = self._db.execute(
+            "SELECT text, outlet, origin, title, published, author, url, language, source_file"
+            " FROM articles WHERE collection = ? ORDER BY origin",
+            (collection,),
+        )
+        return [(Article(*row[:3], row[3] or "", *row[4:8]), row[8]) for row in rows]
+
+    def copy_collection(self, db, source: str, target: str) -> None:
+        """Record every article of ``source`` under ``target`` too, in a transaction."""
+        columns = (
+            "origin, source_file, article_id, content_hash, fingerprint, outlet, title,"
+            " published, author, url, language, text, n_chunks, indexed_at"
+        )
+        db.execute(
+            f"INSERT INTO articles (collection, {columns}) SELECT CAST(? AS TEXT), {columns}"
+            " FROM articles"
+            " WHERE collection = ?",
+            (target, source),
+        )
 
     def has_rows(self, collection: str) -> bool:
         """True when ``collection`` has at least one article."""

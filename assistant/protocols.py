@@ -1,0 +1,52 @@
+"""The contracts between the assistant's parts, as Protocols: what an embedder and an
+answerer must offer. Any object with these members fits; nothing needs to inherit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into vectors (LangChain's ``Embeddings``), names itself, counts tokens.
+
+    ``embedder_id`` is recorded in the index: an index is only queried with the embedder
+    that built it. ``token_counter`` returns the tokenizer's count function (chunks are
+    sized in the model's tokens), or None to fall back to an approximate count.
+    """
+
+    @property
+    def embedder_id(self) -> str:
+        """A stable name of the model and backend (e.g. ``torch:all-MiniLM-L6-v2``)."""
+        ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text."""
+        ...
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of a question."""
+        ...
+
+    def token_counter(self) -> Callable[[str], int] | None:
+        """How many of the model's tokens a text is."""
+        ...
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Writes a cited answer to a question from retrieved passages (Documents)."""
+
+    def answer(self, question: str, documents: Sequence[Any]) -> Any:
+        """The :class:`assistant.models.Answer` for ``question`` from ``documents``."""
+        ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer that can also yield its text as it is written, then the final Answer."""
+
+    def stream(self, question: str, documents: Sequence[Any]) -> Iterator[Any]:
+        """Pieces of text, then the :class:`assistant.models.Answer`."""
+        ...
