@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError
+from .protocols import Embedder
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 PACKAGED_MODEL_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 PACKAGED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -80,14 +86,15 @@ def model_fingerprint(path: Path) -> str:
     return hashlib.sha256(str(path).encode()).hexdigest()[:12]
 
 
-class LocalEmbeddings(Embeddings):
-    """A sentence-transformers model loaded lazily from a local folder (PyTorch, CPU)."""
+class TorchEmbeddings(Embeddings):
+    """A sentence-transformers model loaded lazily from a local folder (PyTorch, CPU); the
+    int8 ONNX embedder (:mod:`assistant.onnx_embeddings`) is the other backend."""
 
     def __init__(self, model: str, batch_size: int = 64, normalize: bool = True):
         self.model_name = model
         self.batch_size = batch_size
         self.normalize = normalize
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self._path: Path | None = None
 
@@ -103,7 +110,7 @@ class LocalEmbeddings(Embeddings):
         """Identifies the vectors this embedder makes; recorded in the index."""
         return f"torch:{self.path.name}:{model_fingerprint(self.path)}"
 
-    def _load(self):
+    def _load(self) -> Any:
         with self._lock:
             if self._model is None:
                 _offline()
@@ -140,12 +147,17 @@ class LocalEmbeddings(Embeddings):
         """Embed one question."""
         return self.embed_documents([text])[0]
 
-    def token_counter(self):
+    def token_counter(self) -> Callable[[str], int]:
         """A function counting the model's word pieces in a text."""
         return word_piece_counter(self.path)
 
 
-def word_piece_counter(model_dir: Path):
+LocalEmbeddings = (
+    TorchEmbeddings  # deprecated name (the ONNX embedder is local too); goes next release
+)
+
+
+def word_piece_counter(model_dir: Path) -> Callable[[str], int]:
     """A function counting a model's word pieces in a text (its fast Rust tokenizer), or an
     approximation when the model folder has no ``tokenizer.json``."""
     tokenizer_file = model_dir / "tokenizer.json"
@@ -165,7 +177,7 @@ def word_piece_counter(model_dir: Path):
     return count
 
 
-def make_embeddings(settings) -> Embeddings:
+def make_embeddings(settings: Settings) -> Embedder:
     """The embedder the settings ask for.
 
     ``onnx-int8`` caches its exported model in ``<index_dir>/models`` (exported on first use,
@@ -173,7 +185,7 @@ def make_embeddings(settings) -> Embeddings:
     call (its fastest size), so ``embedding_batch_size`` is for torch.
     """
     if settings.embedding_backend == "torch":
-        return LocalEmbeddings(settings.embedding_model, batch_size=settings.embedding_batch_size)
+        return TorchEmbeddings(settings.embedding_model, batch_size=settings.embedding_batch_size)
     if settings.embedding_backend == "onnx-int8":
         from .onnx_embeddings import OnnxEmbeddings, user_cache_dir
 

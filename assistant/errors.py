@@ -22,10 +22,6 @@ class ConfigError(AssistantError):
     """A setting is invalid or an optional package is missing."""
 
 
-class SourceError(AssistantError):
-    """An article file cannot be read or holds no usable article."""
-
-
 class IndexStoreError(AssistantError):
     """The index directory is missing, corrupt, locked or built by another embedder."""
 

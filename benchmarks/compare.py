@@ -213,9 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.calibrate:
-        from assistant.embeddings import LocalEmbeddings
+        from assistant.embeddings import TorchEmbeddings
 
-        result = calibrate(LocalEmbeddings("all-MiniLM-L6-v2"))  # calibrated on fp32
+        result = calibrate(TorchEmbeddings("all-MiniLM-L6-v2"))  # calibrated on fp32
         print(json.dumps(result, indent=2)) if args.json else print_calibration(result)
         return 0
     questions = comparison_questions(args.queries, args.limit)

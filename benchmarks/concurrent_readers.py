@@ -109,7 +109,7 @@ def main() -> int:
     import torch
 
     from assistant.core import Assistant
-    from assistant.embeddings import LocalEmbeddings
+    from assistant.embeddings import TorchEmbeddings
     from assistant.settings import load_settings
 
     torch.set_num_threads(1)  # one core for the reader, one for the indexer
@@ -123,7 +123,7 @@ def main() -> int:
         paths.append(folder / f"article-{number:03d}.json")
         paths[-1].write_text(json.dumps([{**record, "body": body}]))
     settings = load_settings(index_dir=work / "index", sources=[SEEDS], embedding_backend="torch")
-    assistant = Assistant(settings, embeddings=LocalEmbeddings(settings.embedding_model))
+    assistant = Assistant(settings, embeddings=TorchEmbeddings(settings.embedding_model))
     assistant.index()
     questions = [*QUESTIONS, *(r["title"] for r in records[: args.articles - args.remove : 4])]
     reader = Reader(assistant, questions)

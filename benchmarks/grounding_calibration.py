@@ -39,7 +39,7 @@ from langchain_core.documents import Document  # noqa: E402
 
 from assistant import grounding  # noqa: E402
 from assistant.chunking import chunk_spans  # noqa: E402
-from assistant.embeddings import LocalEmbeddings  # noqa: E402
+from assistant.embeddings import TorchEmbeddings  # noqa: E402
 from assistant.lexical import tokenize  # noqa: E402
 from assistant.loaders import load_paths  # noqa: E402
 
@@ -232,7 +232,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     started = time.perf_counter()
-    embeddings = LocalEmbeddings("all-MiniLM-L6-v2")
+    embeddings = TorchEmbeddings("all-MiniLM-L6-v2")
     count = embeddings.token_counter()
     grounder = grounding.Grounder(embeddings)
 

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 from assistant.core import Assistant
-from assistant.embeddings import LocalEmbeddings
+from assistant.embeddings import TorchEmbeddings
 from assistant.settings import load_settings
 
 
-class GatedEmbeddings(LocalEmbeddings):
+class GatedEmbeddings(TorchEmbeddings):
     """The real model, whose first ``embed_documents`` waits for the gate file."""
 
     gate: Path

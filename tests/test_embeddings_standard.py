@@ -6,7 +6,7 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from assistant.embeddings import LocalEmbeddings
+from assistant.embeddings import TorchEmbeddings
 from assistant.onnx_embeddings import OnnxEmbeddings
 
 MODEL = "all-MiniLM-L6-v2"
@@ -32,20 +32,20 @@ class _OnnxParams:
         return {"model": MODEL, "cache_dir": self.cache_dir}
 
 
-class TestLocalEmbeddingsUnit(EmbeddingsUnitTests):
+class TestTorchEmbeddingsUnit(EmbeddingsUnitTests):
     @property
-    def embeddings_class(self) -> type[LocalEmbeddings]:
-        return LocalEmbeddings
+    def embeddings_class(self) -> type[TorchEmbeddings]:
+        return TorchEmbeddings
 
     @property
     def embedding_model_params(self) -> dict:
         return {"model": MODEL}
 
 
-class TestLocalEmbeddingsIntegration(EmbeddingsIntegrationTests):
+class TestTorchEmbeddingsIntegration(EmbeddingsIntegrationTests):
     @property
-    def embeddings_class(self) -> type[LocalEmbeddings]:
-        return LocalEmbeddings
+    def embeddings_class(self) -> type[TorchEmbeddings]:
+        return TorchEmbeddings
 
     @property
     def embedding_model_params(self) -> dict:

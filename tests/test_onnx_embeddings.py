@@ -17,7 +17,7 @@ import pytest
 from assistant.chunking import chunk_spans
 from assistant.cli import main as cli_main
 from assistant.core import Assistant
-from assistant.embeddings import LocalEmbeddings, make_embeddings
+from assistant.embeddings import TorchEmbeddings, make_embeddings
 from assistant.errors import IndexStoreError
 from assistant.loaders import load_paths
 from assistant.onnx_embeddings import (
@@ -105,7 +105,7 @@ def test_embedder_ids_differ_and_settings_select_onnx(isolated_settings):
     assert embeddings.cache_dir == settings.index_dir / "models"
     assert embeddings.shared_cache_dir == user_cache_dir()
     assert embeddings.embedder_id.startswith("onnx-int8:")
-    assert embeddings.embedder_id != LocalEmbeddings(MODEL).embedder_id
+    assert embeddings.embedder_id != TorchEmbeddings(MODEL).embedder_id
     assert embeddings.token_counter()("Hello world") == 2
 
 
