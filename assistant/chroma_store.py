@@ -91,7 +91,7 @@ def open_chroma_server(url: str, token: str | None = None) -> Any:
     if not parts.hostname:
         raise ChromaServerError(f"'{url}' is not a server address", hint=SERVER_URL_HINT)
     ssl = parts.scheme == "https"
-    auth = {}
+    auth: dict[str, Any] = {}
     if token:
         auth = {
             "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
@@ -256,9 +256,7 @@ class ChromaStore:
         """Where this client's collections live, as the ledger records it."""
         if self.server_url is None:
             return EMBEDDED_LOCATION
-        tenant = getattr(self.client, "tenant", None) or "default_tenant"
-        database = getattr(self.client, "database", None) or "default_database"
-        return server_location(self.server_url, tenant, database)
+        return server_location(self.server_url, self.client.tenant, self.client.database)
 
     def raw_collection(self, name: str, create: bool) -> Any:
         """chromadb's collection ``name`` (made when missing and ``create``), cached."""
@@ -276,9 +274,7 @@ class ChromaStore:
 
     def has_collection(self, name: str) -> bool:
         """Whether the store holds collection ``name``."""
-        return name in {
-            getattr(c, "name", c) for c in self.call("listing", self.client.list_collections)
-        }
+        return name in {found.name for found in self.call("listing", self.client.list_collections)}
 
     def read(self, name: str, method: str, kwargs: dict[str, Any]) -> Any:
         """A read from collection ``name``, retried on a fresh view when it races another
@@ -326,9 +322,7 @@ class ChromaStore:
     def collections(self) -> list[tuple[str, dict[str, Any]]]:
         """``(name, metadata)`` of every collection in the store."""
         found = self.call("listing", self.client.list_collections)
-        return [
-            (getattr(item, "name", item), getattr(item, "metadata", None) or {}) for item in found
-        ]
+        return [(item.name, item.metadata or {}) for item in found]
 
 
 class GuardedCollection:

@@ -14,12 +14,14 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from .articles import Article
 from .errors import IndexStoreError
+from .locks import FileLock
 from .postgres import is_postgres_url
 
 SCHEMA_VERSION = "1"
@@ -109,26 +111,59 @@ def chunk_ids(article_id: str, count: int) -> list[str]:
     return [f"{article_id}-{number:04d}" for number in range(count)]
 
 
+class LedgerDatabase(Protocol):
+    """What the ledger needs of its database: SQLite (:class:`SqliteDatabase`) or
+    PostgreSQL (:class:`assistant.postgres.PostgresDatabase`). Statements use ``?``."""
+
+    name: str  # for messages (a server's URL without its password)
+    path: Path | None  # the SQLite file; None for a server
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; its rows (none for a change)."""
+        ...
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[LedgerDatabase]:
+        """One atomic change: all of it lands, or none of it."""
+        ...
+
+    def create_schema(self, statements: list[str]) -> None:
+        """Create the tables when they are missing."""
+        ...
+
+    def writer_lock(self, wait_s: float) -> AbstractContextManager[Any]:
+        """The writer lock that goes with this database."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
 class SqliteDatabase:
     """The ledger's SQLite file (WAL): one connection shared by the process's threads."""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.name = str(self.path)
+        self.path: Path | None = Path(path)
+        self.file = Path(path)
+        self.name = str(self.file)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self._conn = sqlite3.connect(self.file, timeout=30, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
 
-    def execute(self, sql: str, params: Iterable = ()) -> list[tuple]:
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement; its rows (none for a change)."""
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
-    def executemany(self, sql: str, rows: Iterable[Iterable]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """Run one statement for each row of parameters."""
         with self._lock:
-            self._conn.executemany(sql, rows)
+            self._conn.executemany(sql, [tuple(row) for row in rows])
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteDatabase]:
@@ -140,12 +175,10 @@ class SqliteDatabase:
         """Create the tables when they are missing."""
         self._conn.executescript(";\n".join(statements))
 
-    def writer_lock(self, wait_s: float):
+    def writer_lock(self, wait_s: float) -> FileLock:
         """The writer lock beside a ledger outside the index folder (the folder's own lock
         serves the default ledger)."""
-        from .locks import FileLock
-
-        return FileLock(self.path.with_name(self.path.name + ".lock"), wait_s)
+        return FileLock(self.file.with_name(self.file.name + ".lock"), wait_s)
 
     def close(self) -> None:
         """Close the connection."""
@@ -157,7 +190,7 @@ def is_ledger_url(url: str) -> bool:
     return url.startswith(SQLITE_PREFIX) or is_postgres_url(url)
 
 
-def open_database(where: Path | str) -> SqliteDatabase:
+def open_database(where: Path | str) -> LedgerDatabase:
     """The ledger's database: a SQLite path, ``sqlite:///path`` or ``postgresql://...``."""
     if isinstance(where, str) and where.startswith(SQLITE_PREFIX):
         where = Path(where[len(SQLITE_PREFIX) :])
@@ -179,11 +212,11 @@ class Ledger:
     def __init__(self, where: Path | str):
         self.location = str(where)
         try:
-            self._db = open_database(where)
+            self._db: LedgerDatabase = open_database(where)
             self.location = self._db.name
             self._db.create_schema([part.strip() for part in _SCHEMA.split(";")])
             stored = self.get_state("schema")
-            self.path = getattr(self._db, "path", None)  # the SQLite file (None for a server)
+            self.path = self._db.path  # the SQLite file (None for a server)
         except sqlite3.DatabaseError as error:
             raise IndexStoreError(
                 f"the index ledger {self.location} is corrupt or not an assistant index ({error})",
@@ -203,12 +236,14 @@ class Ledger:
         self._db.close()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[LedgerDatabase]:
         """One atomic change: all of it lands, or none of it."""
         with self._db.transaction() as db:
             yield db
 
-    def writer_lock(self, wait_s: float, default_path: Path | None = None):
+    def writer_lock(
+        self, wait_s: float, default_path: Path | None = None
+    ) -> AbstractContextManager[Any]:
         """The lock a writer holds across machines: an advisory lock in a PostgreSQL ledger,
         a file lock beside a SQLite ledger elsewhere; nothing extra for ``default_path``."""
         if self.path is not None and default_path and self.path.resolve() == default_path.resolve():
@@ -224,7 +259,7 @@ class Ledger:
         """The whole state table in one read (what a request works from)."""
         return LedgerState(dict(self._db.execute("SELECT key, value FROM state")))
 
-    def set_state(self, db=None, **values: str) -> None:
+    def set_state(self, db: LedgerDatabase | None = None, **values: str) -> None:
         """Set state values (inside ``db``'s transaction when given)."""
         rows = [(key, str(value)) for key, value in values.items()]
         sql = (
@@ -254,9 +289,24 @@ class Ledger:
             " FROM articles WHERE collection = ? ORDER BY origin",
             (collection,),
         )
-        return [(Article(*row[:3], row[3] or "", *row[4:8]), row[8]) for row in rows]
+        return [
+            (
+                Article(
+                    text=text,
+                    outlet=outlet,
+                    origin=origin,
+                    title=title or "",
+                    published=published,
+                    author=author,
+                    url=url,
+                    language=language,
+                ),
+                source_file,
+            )
+            for text, outlet, origin, title, published, author, url, language, source_file in rows
+        ]
 
-    def copy_collection(self, db, source: str, target: str) -> None:
+    def copy_collection(self, db: LedgerDatabase, source: str, target: str) -> None:
         """Record every article of ``source`` under ``target`` too, in a transaction."""
         columns = (
             "origin, source_file, article_id, content_hash, fingerprint, outlet, title,"
@@ -277,7 +327,7 @@ class Ledger:
 
     def put(
         self,
-        db,
+        db: LedgerDatabase,
         collection: str,
         article: Article,
         source_file: str | None,
@@ -307,14 +357,14 @@ class Ledger:
             ),
         )
 
-    def delete(self, db, collection: str, origins: Iterable[str]) -> None:
+    def delete(self, db: LedgerDatabase, collection: str, origins: Iterable[str]) -> None:
         """Forget articles by origin, in a transaction."""
         db.executemany(
             "DELETE FROM articles WHERE collection = ? AND origin = ?",
             [(collection, origin) for origin in origins],
         )
 
-    def drop_collection(self, db, collection: str) -> None:
+    def drop_collection(self, db: LedgerDatabase, collection: str) -> None:
         """Forget every article of a collection, in a transaction."""
         db.execute("DELETE FROM articles WHERE collection = ?", (collection,))
 

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from .errors import IndexStoreError
 
@@ -43,11 +44,11 @@ class FileLock:
     def __init__(self, path: Path, wait_s: float = 30.0):
         self.path = path
         self.wait_s = wait_s
-        self._handle = None
+        self._handle: TextIO | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> FileLock:
         try:
-            self._handle = open(self.path, "a+")
+            self._handle = handle = open(self.path, "a+")
         except OSError as error:
             raise IndexStoreError(
                 f"cannot write to the index folder {self.path.parent} ({error.strerror})",
@@ -55,17 +56,22 @@ class FileLock:
             ) from error
         if not take_within(self._try, self.wait_s):
             holder = self._holder()
-            self._handle.close()
+            handle.close()
             raise lock_refused(holder, str(self.path.parent), self.wait_s)
-        self._handle.seek(0)
-        self._handle.truncate()
-        self._handle.write(str(os.getpid()))
-        self._handle.flush()
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         return self
+
+    def _open_handle(self) -> TextIO:
+        if self._handle is None:
+            raise RuntimeError("the lock file is not open")
+        return self._handle
 
     def _try(self) -> bool:
         try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._open_handle(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             return False
@@ -73,10 +79,13 @@ class FileLock:
     def _holder(self) -> str:
         """The " (pid N)" of the process holding the lock, when it wrote it."""
         with contextlib.suppress(OSError, ValueError):
-            self._handle.seek(0)
-            return f" (pid {int(self._handle.read().strip())})"
+            handle = self._open_handle()
+            handle.seek(0)
+            return f" (pid {int(handle.read().strip())})"
         return ""
 
-    def __exit__(self, *exc):
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()
+    def __exit__(self, *exc: object) -> None:
+        handle = self._open_handle()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+        self._handle = None

@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -85,7 +86,7 @@ class OnnxEmbeddings(Embeddings):
         self._path: Path | None = None
         self._session = None
         self._input_names: set[str] = set()
-        self._tokenizer = None
+        self._tokenizer: Any = None  # tokenizers.Tokenizer, loaded with the session
         self._lock = threading.Lock()
 
     # ----- identity ------------------------------------------------------------------------
@@ -109,7 +110,7 @@ class OnnxEmbeddings(Embeddings):
 
     # ----- loading -------------------------------------------------------------------------
 
-    def _load(self):
+    def _load(self) -> Any:
         with self._lock:
             if self._session is None:
                 self._session = self._cached_session() or self._shared_session()
@@ -119,7 +120,7 @@ class OnnxEmbeddings(Embeddings):
                 self._tokenizer = self._load_tokenizer()
         return self._session
 
-    def _shared_session(self):
+    def _shared_session(self) -> Any:
         """A session on the shared cache's model (copied beside the index), if it has one."""
         if self.shared_cache_dir is None:
             return None
@@ -147,7 +148,7 @@ class OnnxEmbeddings(Embeddings):
         except OSError as error:
             log.info("could not share the ONNX model in %s (%s)", self.shared_cache_dir, error)
 
-    def _cached_session(self):
+    def _cached_session(self) -> Any:
         """A session on the cached file, or None when there is none or it is damaged."""
         file = self.model_file
         if not file.is_file():
@@ -178,7 +179,7 @@ class OnnxEmbeddings(Embeddings):
             ) from error
         return self.model_file
 
-    def _open_session(self, file: Path):
+    def _open_session(self, file: Path) -> Any:
         try:
             import onnxruntime as ort
         except ImportError as error:
@@ -196,7 +197,7 @@ class OnnxEmbeddings(Embeddings):
         self._input_names = {item.name for item in session.get_inputs()}
         return session
 
-    def _load_tokenizer(self):
+    def _load_tokenizer(self) -> Any:
         tokenizer_file = self.path / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise ConfigError(
@@ -233,9 +234,11 @@ class OnnxEmbeddings(Embeddings):
             if vectors is None:
                 vectors = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
             vectors[batch] = pooled
+        if vectors is None:  # texts is never empty here; embed_documents returns early
+            raise ValueError("nothing to encode")
         return vectors
 
-    def _run(self, session, batch_ids: list[list[int]]) -> np.ndarray:
+    def _run(self, session: Any, batch_ids: list[list[int]]) -> np.ndarray:
         width = max(len(row) for row in batch_ids)
         input_ids = np.zeros((len(batch_ids), width), dtype=np.int64)
         mask = np.zeros_like(input_ids)
@@ -342,11 +345,11 @@ def export_fp32(model_dir: Path, out_file: Path) -> None:
     model.eval()
 
     class _Encoder(torch.nn.Module):
-        def __init__(self, inner):
+        def __init__(self, inner: Any):
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             return self.inner(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
@@ -379,7 +382,7 @@ def quantize_int8(fp32_file: Path, out_file: Path) -> None:
 
 
 @contextmanager
-def _quiet_root_logger():
+def _quiet_root_logger() -> Iterator[None]:
     """Drop the quantiser's advice to "run pre-processing" (its shape inference fails on BERT).
 
     It logs through ``logging.warning``, which also installs a root handler when there is
@@ -404,7 +407,7 @@ def _quiet_root_logger():
 
 
 @contextmanager
-def _export_lock(path: Path):
+def _export_lock(path: Path) -> Iterator[None]:
     with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -14,6 +14,8 @@ import re
 import socket
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, IndexStoreError
@@ -45,7 +47,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + netloc))
 
 
-def _psycopg():
+def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError:
@@ -87,7 +89,7 @@ def database_error(error: BaseException, url: str, doing: str) -> IndexStoreErro
     )
 
 
-def connect(url: str, application_name: str = "assistant"):
+def connect(url: str, application_name: str = "assistant") -> Any:
     """An autocommit connection to ``url``; failures are :class:`IndexStoreError`."""
     psycopg = _psycopg()
     try:
@@ -112,11 +114,12 @@ class PostgresDatabase:
     def __init__(self, url: str):
         self.url = url
         self.name = redact(url)
+        self.path: Path | None = None  # no file: the ledger is in a server
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = connect(url)
 
-    def _live(self):
+    def _live(self) -> Any:
         if self._conn.closed or self._conn.broken:
             if self._depth:
                 raise IndexStoreError(
@@ -133,13 +136,13 @@ class PostgresDatabase:
         except _psycopg().Error as error:
             raise database_error(error, self.url, doing) from None
 
-    def execute(self, sql: str, params: Iterable = ()) -> list[tuple]:
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement; its rows (none for a change)."""
         with self._lock, self._errors("reading" if sql.startswith("SELECT") else "writing"):
             cursor = self._live().execute(sql.replace("?", "%s"), tuple(params))
             return cursor.fetchall() if cursor.description else []
 
-    def executemany(self, sql: str, rows: Iterable[Iterable]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """Run one statement for each row of parameters."""
         with self._lock, self._errors("writing"), self._live().cursor() as cursor:
             cursor.executemany(sql.replace("?", "%s"), [tuple(row) for row in rows])
@@ -179,7 +182,7 @@ class AdvisoryLock:
 
     def __init__(self, url: str, wait_s: float = 30.0, key: int = WRITER_LOCK_KEY):
         self.url, self.wait_s, self.key = url, wait_s, key
-        self._conn = None
+        self._conn: Any = None  # psycopg's Connection, while the lock is held
 
     def __enter__(self) -> AdvisoryLock:
         me = f"assistant writer pid {os.getpid()} on {socket.gethostname()}"
@@ -212,7 +215,7 @@ class AdvisoryLock:
                 return f" (pid {found[1]} on {found[2]})" if found else f" (session {row[1]})"
         return ""
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
             self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         self._conn.close()

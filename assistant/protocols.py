@@ -3,8 +3,13 @@ answerer must offer. Any object with these members fits; nothing needs to inheri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
+
+    from .models import Answer
 
 
 @runtime_checkable
@@ -38,8 +43,8 @@ class Embedder(Protocol):
 class Answerer(Protocol):
     """Writes a cited answer to a question from retrieved passages (Documents)."""
 
-    def answer(self, question: str, documents: Sequence[Any]) -> Any:
-        """The :class:`assistant.models.Answer` for ``question`` from ``documents``."""
+    def answer(self, question: str, documents: list[Document]) -> Answer:
+        """The cited answer to ``question`` from ``documents`` (the retrieved passages)."""
         ...
 
 
@@ -47,6 +52,7 @@ class Answerer(Protocol):
 class StreamingAnswerer(Answerer, Protocol):
     """An answerer that can also yield its text as it is written, then the final Answer."""
 
-    def stream(self, question: str, documents: Sequence[Any]) -> Iterator[Any]:
-        """Pieces of text, then the :class:`assistant.models.Answer`."""
+    def stream(self, question: str, documents: list[Document]) -> Iterator[str | Answer]:
+        """Pieces of text, then the final :class:`Answer`."""
         ...
+

@@ -105,6 +105,12 @@ def make_store(settings: Any, embeddings: Embedder, client: Any = None) -> Index
     )
 
 
+class _RequestState(threading.local):
+    """The ledger state of this thread's current request (None outside one)."""
+
+    state: LedgerState | None = None
+
+
 class IndexStore(IndexWriter):
     """Reads and writes one index folder. The Chroma client and embedder are passed in.
 
@@ -141,7 +147,7 @@ class IndexStore(IndexWriter):
         self.lock_wait_s = lock_wait_s
         self.max_file_bytes = max_file_bytes
         self._lock_owner: int | None = None
-        self._request = threading.local()  # the ledger state of the thread's current request
+        self._request = _RequestState()
         self._location_checked = False
         self.embeddings = embeddings
         self.chunk_tokens = chunk_tokens
@@ -157,7 +163,7 @@ class IndexStore(IndexWriter):
     def reading(self) -> Iterator[LedgerState]:
         """One request's view of the ledger state, read once and used by every step inside
         (nested scopes share the outer one's); outside a scope every read is fresh."""
-        outer = getattr(self._request, "state", None)
+        outer = self._request.state
         if outer is not None:
             yield outer
             return
@@ -169,7 +175,7 @@ class IndexStore(IndexWriter):
 
     def state(self) -> LedgerState:
         """The ledger state: the current request's, or read now."""
-        current = getattr(self._request, "state", None)
+        current = self._request.state
         return current if current is not None else self.ledger.state()
 
     def _set_state(self, db: Any = None, **values: str) -> None:
