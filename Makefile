@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser postgres lint bench clean-index
+.PHONY: run test install install-test browser postgres lint clean-index
 
 ## Install the assistant and open the browser chat (builds the index from seeds/ first).
 run: install
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
-## Install test dependencies (Python packages, Debian chromium and postgresql) and run every test.
+## Install test dependencies (Python packages, Debian chromium and postgresql), lint and
+## type-check (ruff check, ruff format --check, mypy), then run every test.
 test: install-test
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
@@ -41,9 +42,9 @@ postgres:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
+## ruff check, ruff format --check and mypy only (make test runs them first as well).
 lint: install-test
-	$(BIN)/ruff check assistant ui tests benchmarks
-	$(BIN)/ruff format --check assistant ui tests benchmarks
+	VENV=$(VENV) bash scripts/lint.sh
 
 clean-index:
 	find index -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -55,4 +55,3 @@ class StreamingAnswerer(Answerer, Protocol):
     def stream(self, question: str, documents: list[Document]) -> Iterator[str | Answer]:
         """Pieces of text, then the final :class:`Answer`."""
         ...
-

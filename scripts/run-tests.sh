@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Run the test suite from the repo's venv; "no tests collected" (pytest exit 5) is a failure.
+# Lint and type-check (scripts/lint.sh), then run the test suite from the repo's venv.
+# A lint or type error fails the run before any test; "no tests collected" (pytest exit 5)
+# is a failure too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/lint.sh || exit $?
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 .venv/bin/python -m pytest "$@"
 code=$?
