@@ -223,9 +223,9 @@ def test_cli_ask_with_bad_filters_exits_2_in_a_subprocess(cli_env, filters):
 @example(question="a" * 100_000)
 @example(question="\x00")
 def test_chat_handler_answers_any_question_with_a_message(seed_assistant, tmp_path, question):
-    backend = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0).backend
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0)
     try:
-        updates = list(backend.respond(question, [], [], "", "", []))
+        updates = list(demo.handlers.questions.respond(question, [], [], "", "", []))
     except gr.Error as error:  # only for a question with nothing in it
         assert "Type a question" in str(error)
         assert not "".join(ch for ch in question if ch.isprintable()).strip()
@@ -235,7 +235,7 @@ def test_chat_handler_answers_any_question_with_a_message(seed_assistant, tmp_pa
     assert "Traceback" not in message
     if raw and "error" in raw:
         assert "msg-error" in message and raw["error"]
-        assert answers[-1] is None
+        assert answers[-1]["answer"] is None
     else:
         check_citations(Answer.model_validate(raw))
     assert len(chat[-2]["content"]) < 2_000  # an over-long question is shown shortened
