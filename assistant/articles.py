@@ -110,7 +110,8 @@ def _is_breadcrumb_run(lines: list[str], start: int) -> int:
     """Length of a numbered breadcrumb list ("1. Home", "2. Frontline") starting at ``start``."""
     # Only a run that starts at "Home" is one: checking that first keeps a long list of
     # numbered lines linear (each line is not the start of a run to scan to its end).
-    if re.sub(r"^\d+\.\s*", "", lines[start][:200]).lower() != "home":
+    line = lines[start]
+    if not _BREADCRUMB.match(line) or re.sub(r"^\d+\.\s*", "", line[:200]).lower() != "home":
         return 0
     end = start
     while end < len(lines) and _BREADCRUMB.match(lines[end]) and len(lines[end]) < 200:

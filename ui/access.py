@@ -220,6 +220,8 @@ class AccessGuard:
         self.signed_in = signed_in  # None: the app has no auth
         self.login_page = login_page
         self.upload_path = f"{prefix}/upload"
+        # Routes that render the app's page (with its API description) for anyone.
+        self.pages = {"/", f"{prefix}/runs", f"{prefix}/runs/"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -229,8 +231,9 @@ class AccessGuard:
         if self.signed_in is not None:
             if path in ("/login", "/login/") and method == "POST":
                 return await self._login(scope, receive, send)
-            if path == "/" and method in ("GET", "HEAD") and not self.signed_in(scope):
-                return await _respond(send, 200, self.login_page(), "text/html; charset=utf-8")
+            if path in self.pages and method in ("GET", "HEAD") and not self.signed_in(scope):
+                page = self.login_page() if method == "GET" else ""
+                return await _respond(send, 200, page, "text/html; charset=utf-8")
         if path.rstrip("/") == self.upload_path and method == "POST":
             return await self._upload(scope, receive, send)
         return await self.app(scope, receive, send)

@@ -168,6 +168,7 @@ def sources_tab(max_files: int, max_file_bytes: int) -> dict[str, Any]:
                     label="Remove articles (from this page)",
                     choices=[],
                     multiselect=True,
+                    allow_custom_value=True,  # API clients name ids; the handler checks them
                     scale=4,
                     elem_id="remove-choice",
                 )
@@ -176,6 +177,7 @@ def sources_tab(max_files: int, max_file_bytes: int) -> dict[str, Any]:
                 upload_choice = gr.Dropdown(
                     label="Remove a whole upload",
                     choices=[],
+                    allow_custom_value=True,  # the handler checks the upload is one of ours
                     scale=4,
                     elem_id="remove-upload-choice",
                 )

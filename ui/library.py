@@ -268,7 +268,11 @@ class IndexHandlers:
         if not indexed and (skipped or rejected):
             raise gr.Error(_rejection_text(rejected + skipped), print_exception=False)
         added = [_label(origin, names) for origin in report.added + report.updated]
-        rows = [item for items in self.assistant.sources().values() for item in items]
+        rows = [
+            {**item, "outlet": outlet}
+            for outlet, items in self.assistant.sources().items()
+            for item in items
+        ]
         notes = [
             *(self._relative(note) for note in report.notes),
             *identity_notes(rows, report.added + report.updated, self.roots),
