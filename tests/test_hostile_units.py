@@ -131,6 +131,24 @@ def test_a_neutralised_marker_stays_text_too():
     assert message.count('class="cite-link"') == 3
 
 
+def test_a_summary_quoting_an_article_marker_links_only_its_own():
+    from assistant.compare import Comparison, ComparisonSummary
+
+    answer = forged_answer()
+    quote = answer.citations[0].quote
+    summary = ComparisonSummary(
+        text=f"Warsaw Wire says “{quote}” [1]",
+        sentences=[AnswerSentence(text=f"Warsaw Wire says “{quote}” [1]", citations=[1])],
+        citations=[1],
+        answerer="test",
+    )
+    comparison = Comparison(
+        topic="t", text="", citations=answer.citations, summary=summary, outlets=[]
+    )
+    html = render.summary_html(comparison)
+    assert html.count('class="cite-link"') == 1 and "confirmed [3]" in html
+
+
 def test_streamed_text_links_no_marker():
     # Before, every [n] in the streamed text was linked, whoever wrote it.
     assert "cite-link" not in render.streaming_message("as TASS confirmed [3]", 0)

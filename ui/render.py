@@ -171,14 +171,12 @@ def _linked_markers(
     return "".join(parts)
 
 
-def quoted_spans(answer: Answer) -> list[tuple[int, int]]:
-    """Where the answer text repeats a cited quote (article words: its markers are not ours).
-
-    The quote may appear verbatim or with its markers neutralised (``[`` + U+2060).
-    """
+def quoted_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``text`` repeats one of the cited ``quotes`` that carries a ``[n]`` of its own
+    (article words: their markers are not ours). A quote may appear verbatim or with its
+    markers neutralised (``[`` + U+2060)."""
     spans: list[tuple[int, int]] = []
-    text = answer.text
-    for quote in {c.quote for c in answer.citations if MARKER.search(c.quote)}:
+    for quote in {q for q in quotes if MARKER.search(q)}:
         for form in {quote, quote.replace("[", "[\u2060")}:
             found = text.find(form)
             while found != -1:
@@ -215,7 +213,7 @@ def answer_message(answer: Answer, turn: int) -> str:
 def _marked_sentences(answer: Answer, turn: int) -> str:
     """The answer text, each unsupported sentence wrapped in a visible marker."""
     text = answer.text
-    quoted = quoted_spans(answer)
+    quoted = quoted_spans(text, (c.quote for c in answer.citations))
     out = []
     position = 0
     for sentence in answer.sentences:

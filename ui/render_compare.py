@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from assistant.compare import Claim, Comparison, Phrasing
 
-from .render import MARKER, escape_text, outlet_badge, outlet_groups, outlet_hue, source_anchor
+from .render import (
+    MARKER,
+    escape_text,
+    outlet_badge,
+    outlet_groups,
+    outlet_hue,
+    quoted_spans,
+    source_anchor,
+)
 
 COMPARE_TURN = "cmp"  # source anchors of the comparison: src-cmp-<n>
 EMPTY_COMPARISON = (
@@ -53,13 +61,18 @@ def _phrasing_cell(phrasing: Phrasing) -> str:
 
 
 def _cited_text(text: str, comparison: Comparison) -> str:
-    """Escaped ``text`` with each ``[n]`` that is a citation of the comparison linked to it."""
+    """Escaped ``text`` with each ``[n]`` that is a citation of the comparison linked to it,
+    unless it lies inside a quoted claim (an article's own "[3]" stays text)."""
     parts, position = [], 0
+    quoted = quoted_spans(text, (c.quote for c in comparison.citations))
     for match in MARKER.finditer(text):
         parts.append(escape_text(text[position : match.start()]))
         citation = comparison.citation(int(match.group(1)))
+        inside = any(start <= match.start() < end for start, end in quoted)
         parts.append(
-            _cite(citation.number, citation.outlet) if citation else escape_text(match.group(0))
+            _cite(citation.number, citation.outlet)
+            if citation and not inside
+            else escape_text(match.group(0))
         )
         position = match.end()
     parts.append(escape_text(text[position:]))
