@@ -27,6 +27,7 @@ _BREADCRUMB = re.compile(r"^\s*\d{1,2}\.\s+\S")
 _DATE_ONLY = re.compile(
     r"^\s*(\d{1,2}:\d{2},?\s*)?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(,?\s*\d{1,2}:\d{2})?\s*$"
 )
+MAX_DATE_CHARS = 100  # a longer "date" is not one (and fuzzy parsing of it is slow)
 _DOMAIN_ONLY = re.compile(r"^\s*(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\s*$", re.I)
 
 
@@ -75,7 +76,7 @@ def normalise_date(value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not text or text.lower() == "none":
+    if not text or text.lower() == "none" or len(text) > MAX_DATE_CHARS:
         return None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text  # a date without a time stays one; no invented midnight
@@ -107,6 +108,11 @@ def _paragraphs(text: str) -> list[str]:
 
 def _is_breadcrumb_run(lines: list[str], start: int) -> int:
     """Length of a numbered breadcrumb list ("1. Home", "2. Frontline") starting at ``start``."""
+    # Only a run that starts at "Home" is one: checking that first keeps a long list of
+    # numbered lines linear (each line is not the start of a run to scan to its end).
+    line = lines[start]
+    if not _BREADCRUMB.match(line) or re.sub(r"^\d+\.\s*", "", line[:200]).lower() != "home":
+        return 0
     end = start
     while end < len(lines) and _BREADCRUMB.match(lines[end]) and len(lines[end]) < 200:
         end += 1
@@ -143,13 +149,32 @@ def _drop_author_blurb(lines: list[str], author: str | None) -> list[str]:
     return lines
 
 
+REPEAT_MIN_CHARS = 40  # shorter paragraphs ("Kyiv.", "Photo: AP") may well repeat
+STANDFIRST_PARAGRAPHS = 8  # how many leading paragraphs may be repeated inside a later one
+
+
 def _drop_repeated_paragraphs(lines: list[str]) -> list[str]:
-    """Drop a paragraph (e.g. a standfirst) whose text is repeated inside a later one."""
+    """Drop a paragraph (e.g. a standfirst) whose text is repeated inside a later one.
+
+    Linear in the text: a paragraph repeated word for word is found by hashing (the last
+    copy stays); a leading paragraph (one of the first few, where a standfirst is) is also
+    dropped when a later paragraph contains it.
+    """
+    last_copy = {line: index for index, line in enumerate(lines) if len(line) >= REPEAT_MIN_CHARS}
+    joined = "\n".join(lines)
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
     kept = []
     for index, line in enumerate(lines):
-        later = lines[index + 1 :]
-        if len(line) >= 40 and any(line in other for other in later):
-            continue
+        if len(line) >= REPEAT_MIN_CHARS:
+            if last_copy[line] > index:
+                continue
+            after = starts[index] + len(line) + 1
+            # Paragraphs hold no newline, so a find in the joined rest is a find within one.
+            if index < STANDFIRST_PARAGRAPHS and joined.find(line, after) != -1:
+                continue
         kept.append(line)
     return kept
 

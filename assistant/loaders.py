@@ -8,6 +8,7 @@ inferred (dateline, site name, a domain line, the folder name) and the inference
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import tomllib
@@ -124,15 +125,29 @@ def load_file(path: Path, max_bytes: int = 20_000_000) -> LoadResult:
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """UTF-8 text of a file, or a reason it is not usable text."""
+    """The text of a file (UTF-8, or UTF-16 with its byte-order mark), or a reason it is
+    not usable text."""
     if not data.strip():
         return "", "file is empty"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            return "", f"not UTF-16 text (bad bytes at offset {error.start}); re-save it as UTF-8"
+        return _usable(text)
     if b"\x00" in data[:8192]:
         return "", "binary file (contains NUL bytes), not article text"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return "", f"not UTF-8 text (bad byte at offset {error.start}); re-save it as UTF-8"
+    return _usable(text)
+
+
+def _usable(text: str) -> tuple[str, str | None]:
+    """``(text, None)``, or a reason when it is empty or mostly control characters."""
+    if not text.strip():
+        return "", "file is empty"
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.01 * min(len(text), 8192):
         return "", "binary file (control characters), not article text"
@@ -234,8 +249,10 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
         meta = {key: record.get(key) for key in ("title", "author", "url", "language")}
         meta["outlet"] = record.get("source", record.get("outlet"))
         meta["published"] = record.get("published_at", record.get("published"))
-        origin = clean_optional(meta.get("url")) or where
-        item = build_article(body, where, meta, None, extracted={}, origin=origin)
+        # The record's identity is where it came from (this file, this record). Its "url"
+        # is a claim, kept as metadata: it must never let a record take over the identity
+        # (and so the text) of an article from another origin.
+        item = build_article(body, where, meta, None, extracted={}, origin=where)
         (result.articles if isinstance(item, Article) else result.skipped).append(item)
     return result
 

@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     max_upload_files: int = Field(default=20, ge=1)
     max_upload_bytes: int = Field(default=5_000_000, ge=1)
     rate_limit: int = Field(default=30, ge=0)  # 0 turns the limit off
+    # Hostile users (ui/, docs/reliability.md): the chat history one request may carry
+    # (oldest dropped), upload bounds, the library page, login backoff, the trusted proxy.
+    max_history_messages: int = Field(default=40, ge=0)
+    max_history_chars: int = Field(default=40_000, ge=0)
+    max_upload_records: int = Field(default=5_000, ge=1)  # records in one JSON(L) upload
+    upload_bytes_per_hour: int = Field(default=200_000_000, ge=1)  # per client, at the route
+    upload_cache_max_age_s: int = Field(default=3600, ge=60)  # Gradio's upload cache
+    upload_dir: Path | None = None  # where uploads are kept; default index_dir/uploads
+    library_page_size: int = Field(default=50, ge=1, le=500)
+    max_outlet_choices: int = Field(default=50, ge=1, le=1000)
+    login_free_attempts: int = Field(default=5, ge=1)  # failed logins before backoff
+    login_backoff_s: float = Field(default=1.0, gt=0)  # doubles with each further failure
+    # Proxies (IPs or networks) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -70,6 +84,26 @@ class Settings(BaseSettings):
         """Accept ``ASSISTANT_SOURCES=a:b`` as well as a JSON list."""
         if isinstance(value, str):
             return [part for part in value.split(":") if part]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        """Accept ``ASSISTANT_TRUSTED_PROXIES=10.0.0.1,10.0.0.0/24`` as well as a list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value):
+        import ipaddress
+
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
         return value
 
     @field_validator("chroma_url", "chroma_token", "ledger_url", mode="before")

@@ -223,9 +223,9 @@ def test_cli_ask_with_bad_filters_exits_2_in_a_subprocess(cli_env, filters):
 @example(question="a" * 100_000)
 @example(question="\x00")
 def test_chat_handler_answers_any_question_with_a_message(seed_assistant, tmp_path, question):
-    backend = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0).backend
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0)
     try:
-        updates = list(backend.respond(question, [], [], "", "", []))
+        updates = list(demo.handlers.questions.respond(question, [], [], "", "", []))
     except gr.Error as error:  # only for a question with nothing in it
         assert "Type a question" in str(error)
         assert not "".join(ch for ch in question if ch.isprintable()).strip()
@@ -235,7 +235,7 @@ def test_chat_handler_answers_any_question_with_a_message(seed_assistant, tmp_pa
     assert "Traceback" not in message
     if raw and "error" in raw:
         assert "msg-error" in message and raw["error"]
-        assert answers[-1] is None
+        assert answers[-1]["answer"] is None
     else:
         check_citations(Answer.model_validate(raw))
     assert len(chat[-2]["content"]) < 2_000  # an over-long question is shown shortened
@@ -265,6 +265,87 @@ def test_app_over_gradio_client_answers_hostile_questions_with_messages(seed_ass
         assert "Traceback" not in table and isinstance(comparison, dict)
     finally:
         demo.close()
+
+
+# ----- chat histories a client sends -------------------------------------------------------------
+
+HISTORY_PIECES = [
+    '<div class="msg-notice">',
+    '<div class="msg-coverage">',
+    "</div>",
+    "<",
+    ">",
+    "<a href='#src-0-1'>",
+    "[1]",
+    "[\u20603]",
+    "\\[",
+    "\\",
+    "&lt;",
+    "&#",
+    "Kherson ",
+    "\x00",
+    "${x}",
+]
+history_text = st.one_of(
+    st.builds("".join, st.lists(st.sampled_from(HISTORY_PIECES), max_size=40)),
+    st.builds(
+        _long,
+        st.sampled_from(HISTORY_PIECES),
+        st.integers(min_value=1_000, max_value=300_000),
+    ),
+    st.text(max_size=200),
+)
+odd_values = st.one_of(st.none(), st.integers(), st.booleans())
+history_content = st.one_of(
+    history_text,
+    st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": history_text}), max_size=3),
+    odd_values,
+)
+history_messages = st.one_of(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "assistant"]), "content": history_content}
+    ),
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["system", "tool", "", None]), "content": history_content}
+    ),
+    odd_values,
+    st.text(max_size=20),
+)
+histories = st.one_of(
+    st.lists(history_messages, max_size=80),
+    st.builds(lambda m, n: [m] * n, history_messages, st.integers(0, 30_000)),
+)
+
+
+@settings(max_examples=60, deadline=3_000, suppress_health_check=FIXTURES_OK)
+@given(history=histories)
+def test_any_history_is_bounded_and_read_in_linear_time(history):
+    from ui.chat import bounded_history, conversation
+
+    kept, dropped = bounded_history(history, max_messages=40, max_chars=40_000)
+    assert len(kept) <= 40 and dropped == len(history) - len(kept)
+    for message in conversation(kept):  # the deadline catches any backtracking
+        assert message["role"] in ("user", "assistant")
+        assert isinstance(message["content"], str)
+
+
+@SOME
+@given(text=st.text(max_size=300) | history_text)
+def test_what_the_chat_shows_of_a_question_reads_back_as_the_question(text):
+    from ui import render
+
+    assert render.plain_text(render.user_message(text)) == text.strip()
+
+
+@FEW
+@given(history=histories)
+def test_chat_handler_answers_over_any_history(seed_assistant, tmp_path, history):
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0)
+    updates = list(demo.handlers.questions.respond("Why is Kherson important?", history))
+    _, chat, _, _, _, raw = updates[-1]
+    assert len(chat) <= seed_assistant.settings.max_history_messages + 2
+    assert "Traceback" not in chat[-1]["content"]
+    assert raw and ("citations" in raw or "error" in raw)
 
 
 # ----- article files ----------------------------------------------------------------------------

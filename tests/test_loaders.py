@@ -156,7 +156,8 @@ def test_jsonl_records_and_bad_records(tmp_path):
     result = load_file(path)
     assert [a.title for a in result.articles] == ["A"]
     assert result.articles[0].author is None
-    assert result.articles[0].origin == "https://w/a"
+    assert result.articles[0].origin == f"{path}#0"  # its own origin; the url is a claim
+    assert result.articles[0].url == "https://w/a"
     reasons = [skip.reason for skip in result.skipped]
     assert reasons == [
         "record has no body text",

@@ -116,7 +116,7 @@ def test_uploaded_article_becomes_answerable(client, seed_assistant, tmp_path):
     assert "Danube Ledger" not in cited_outlets(before)
     article = tmp_path / "izmail.md"
     article.write_text(NEW_ARTICLE, encoding="utf-8")
-    report, outlets, library, _, status = client.predict(
+    report, outlets, library, _, _, _, status = client.predict(
         [handle_file(str(article))], api_name="/add_files"
     )
     assert "added 1" in report
@@ -152,14 +152,14 @@ def test_bad_upload_is_refused_and_leaves_the_index_unchanged(
 
 def test_pasted_article_is_added_then_removed(client, seed_assistant):
     body = NEW_ARTICLE.split("---", 2)[2]
-    report, _, library, _, _ = client.predict(
+    report, _, library, *_ = client.predict(
         "Danube Ledger", "Izmail terminal", "2024-03-01", body, api_name="/add_text"
     )
     assert "added 1" in report and "Izmail terminal" in library
     _, _, _, answer = ask(client, NEW_QUESTION)
     assert "Danube Ledger" in cited_outlets(answer)
     article_id = seed_assistant.sources()["Danube Ledger"][0]["article_id"]
-    report, *_ = client.predict(article_id, api_name="/remove_article")
+    report, *_ = client.predict([article_id], api_name="/remove_articles")
     assert "Removed" in report
     assert "Danube Ledger" not in seed_assistant.outlets()
     _, _, _, answer = ask(client, NEW_QUESTION)
@@ -396,7 +396,7 @@ def test_staged_upload_lands_inside_the_upload_folder(seed_assistant, tmp_path):
     demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads")
     source = tmp_path / "x.md"
     source.write_text(NEW_ARTICLE, encoding="utf-8")
-    staged = demo.backend.stage_upload(source, "../../../outside.md")
+    staged = demo.handlers.index.uploads.stage(source, "../../../outside.md")
     assert staged.parent == (tmp_path / "uploads").resolve()
     assert staged.name.startswith("outside-") and staged.suffix == ".md"
     assert not (tmp_path.parent / "outside.md").exists()

@@ -161,3 +161,42 @@ def test_compare_tab_shows_outlet_columns_and_sources(page):
     link.click()
     assert page.evaluate("location.hash") == target
     assert page.locator(target).is_visible()
+
+
+FORGED_MARKERS = (
+    "A complete defeat of Putin would lead to talks on Ukraine's terms, as TASS confirmed [3]"
+    " on Monday. Such a defeat would also lead to new elections in Russia, fakty.com.ua [1]"
+    " reported, citing officials in Kyiv. Analysts in Warsaw expect the talks to begin soon."
+)
+
+
+def test_markers_inside_quoted_article_text_are_never_links(page):
+    # Issue 16, defect 2: "[3]" in Warsaw Wire's words was a live link to TASS's source card.
+    page.get_by_role("tab", name="Sources").click()
+    page.get_by_role("tab", name="Paste an article").click()
+    field(page, "paste-outlet").fill("Warsaw Wire")
+    field(page, "paste-title").fill("What a defeat of Putin would lead to")
+    field(page, "paste-date").fill("2022-11-09")
+    field(page, "paste-text").fill(FORGED_MARKERS)
+    page.click("#add-text")
+    page.wait_for_selector("#index-report :text('added 1')")
+    page.get_by_role("tab", name="Ask").click()
+    question = field(page, "question")
+    question.fill(BOTH_OUTLETS)
+    question.press("Enter")
+    page.wait_for_selector("#sources-panel .source-card")
+    page.wait_for_function("!document.querySelector('#chat .typing-cursor')")
+    chat = page.inner_text("#chat")
+    assert "Warsaw Wire" in chat and ("confirmed [3]" in chat or "fakty.com.ua [1]" in chat)
+    cards = page.locator("#sources-panel .source-card").count()
+    links = page.locator("#chat a.cite-link")
+    assert links.count() == cards  # one marker per quote, each the answer's own
+    forged = page.evaluate(
+        """() => [...document.querySelectorAll('#chat a.cite-link')].filter(a => {
+            const before = a.previousSibling ? a.previousSibling.textContent : '';
+            return /(confirmed|fakty\\.com\\.ua) ?$/.test(before);
+        }).length"""
+    )
+    assert forged == 0
+    for anchor in set(links.evaluate_all("els => els.map(e => e.hash)")):
+        assert page.locator(f"#sources-panel {anchor}").count() == 1

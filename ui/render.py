@@ -1,8 +1,13 @@
-"""HTML for the chat UI: answers with linked [n] markers, the sources panel, the library.
+"""HTML for the chat UI: answers with linked [n] markers and the sources panel.
 
 Article text is untrusted. Every string that comes from an article, a question or an upload
 goes through :func:`escape_text` (HTML entities, plus the characters Markdown and Gradio's
 HTML templates would interpret), so no markup from an article can ever reach the page.
+Only the answer's own ``[n]`` markers become links: never one inside a quoted passage, never
+one while the answer is still streaming.
+
+Every function here is linear in its input: the chat history a client sends is untrusted too
+(see :func:`plain_text`), so no pattern here may backtrack over it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.compare import Claim, Comparison, Phrasing
 from assistant.models import Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -29,8 +33,10 @@ _ENTITIES = {
 }
 # ASCII punctuation that Markdown may read as syntax; a backslash makes it literal.
 _MARKDOWN_PUNCTUATION = set("\\`*_[]()#+-.!|~=:")
-_TAGS = re.compile(r"<[^>]*>")
-_META_BLOCKS = re.compile(r'<div class="(?:msg-notice|msg-coverage|msg-legend)">.*?</div>', re.S)
+# The openers of the blocks answer_message adds around the answer (fixed strings: no
+# backtracking); each block ends at the next "</div>".
+_META_OPENERS = re.compile(r'<div class="(?:msg-notice|msg-coverage|msg-legend)">')
+_META_CLOSER = "</div>"
 _BACKSLASHED = re.compile(r"\\([\\`*_\[\]()#+\-.!|~=:])")
 
 EMPTY_SOURCES = (
@@ -60,11 +66,47 @@ def escape_markdown(text: str | None) -> str:
 
 
 def plain_text(content: str) -> str:
-    """The text a reader sees in a rendered chat message (inverse of the renderers here)."""
-    text = _META_BLOCKS.sub("", content or "")
-    text = _TAGS.sub("", text)
+    """The text a reader sees in a rendered chat message (inverse of the renderers here).
+
+    Linear in ``len(content)``: the content comes from the client (its chat history), so
+    a message of unclosed ``<div class="msg-notice">`` or ``<`` must not make us backtrack.
+    """
+    text = _without_meta_blocks(content or "")
+    text = _without_tags(text)
     text = _BACKSLASHED.sub(r"\1", text)
     return html.unescape(text).strip()
+
+
+def _without_meta_blocks(text: str) -> str:
+    """``text`` without the notice/coverage/legend blocks (opener to the next ``</div>``)."""
+    parts, position = [], 0
+    while True:
+        opener = _META_OPENERS.search(text, position)
+        if opener is None:
+            break
+        end = text.find(_META_CLOSER, opener.end())
+        if end == -1:  # no closer after this opener, so none after any later one either
+            break
+        parts.append(text[position : opener.start()])
+        position = end + len(_META_CLOSER)
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _without_tags(text: str) -> str:
+    """``text`` without ``<...>`` tags, scanning each character once."""
+    parts, position = [], 0
+    while True:
+        start = text.find("<", position)
+        if start == -1:
+            break
+        end = text.find(">", start + 1)
+        if end == -1:  # an unclosed "<": the rest is text, as with the old <[^>]*> pattern
+            break
+        parts.append(text[position:start])
+        position = end + 1
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def outlet_hue(outlet: str) -> int:
@@ -101,29 +143,52 @@ def source_anchor(turn: int | str, number: int) -> str:
 # ----- chat messages ---------------------------------------------------------------------------
 
 
-def _linked_markers(text: str, answer: Answer | None, turn: int) -> str:
-    """Escaped ``text`` with each known ``[n]`` marker turned into a link to its source."""
+def _linked_markers(
+    text: str, answer: Answer, turn: int, offset: int = 0, quoted: list[tuple[int, int]] = ()
+) -> str:
+    """Escaped ``text`` with each of the answer's own ``[n]`` markers linked to its source.
+
+    A marker is the answer's own when its number is one of the answer's citations and it
+    lies outside every quoted passage (``quoted``: spans of the answer text, ``offset`` is
+    where ``text`` starts in it). A ``[3]`` an article wrote stays text.
+    """
     parts = []
     position = 0
     for match in MARKER.finditer(text):
         parts.append(escape_markdown(text[position : match.start()]))
         number = int(match.group(1))
-        citation = answer.citation(number) if answer else None
-        if answer is not None and citation is None:
+        citation = answer.citation(number)
+        at = offset + match.start()
+        if citation is None or any(start <= at < end for start, end in quoted):
             parts.append(escape_markdown(match.group(0)))
         else:
-            tip = f' title="{escape_text(citation.outlet)}"' if citation else ""
             parts.append(
-                f'<a class="cite-link" href="#{source_anchor(turn, number)}"{tip}>[{number}]</a>'
+                f'<a class="cite-link" href="#{source_anchor(turn, number)}"'
+                f' title="{escape_text(citation.outlet)}">[{number}]</a>'
             )
         position = match.end()
     parts.append(escape_markdown(text[position:]))
     return "".join(parts)
 
 
+def quoted_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``text`` repeats one of the cited ``quotes`` that carries a ``[n]`` of its own
+    (article words: their markers are not ours). A quote may appear verbatim or with its
+    markers neutralised (``[`` + U+2060)."""
+    spans: list[tuple[int, int]] = []
+    for quote in {q for q in quotes if MARKER.search(q)}:
+        for form in {quote, quote.replace("[", "[\u2060")}:
+            found = text.find(form)
+            while found != -1:
+                spans.append((found, found + len(form)))
+                found = text.find(form, found + len(form))
+    return spans
+
+
 def streaming_message(text: str, turn: int) -> str:
-    """A partly streamed answer: escaped, markers linked, and a typing cursor."""
-    return _linked_markers(text, None, turn) + '<span class="typing-cursor"></span>'
+    """A partly streamed answer: escaped, with a typing cursor. Markers are not linked yet:
+    which ``[n]`` are the answer's own is known only once the answer (its citations) is."""
+    return escape_markdown(text) + '<span class="typing-cursor"></span>'
 
 
 def answer_message(answer: Answer, turn: int) -> str:
@@ -148,14 +213,15 @@ def answer_message(answer: Answer, turn: int) -> str:
 def _marked_sentences(answer: Answer, turn: int) -> str:
     """The answer text, each unsupported sentence wrapped in a visible marker."""
     text = answer.text
+    quoted = quoted_spans(text, (c.quote for c in answer.citations))
     out = []
     position = 0
     for sentence in answer.sentences:
         found = text.find(sentence.text, position) if sentence.text else -1
         if found == -1:
             continue
-        out.append(_linked_markers(text[position:found], answer, turn))
-        body = _linked_markers(sentence.text, answer, turn)
+        out.append(_linked_markers(text[position:found], answer, turn, position, quoted))
+        body = _linked_markers(sentence.text, answer, turn, found, quoted)
         if not sentence.supported:
             body = (
                 '<span class="unsupported" title="Not supported by the cited passages">'
@@ -163,7 +229,7 @@ def _marked_sentences(answer: Answer, turn: int) -> str:
             )
         out.append(body)
         position = found + len(sentence.text)
-    out.append(_linked_markers(text[position:], answer, turn))
+    out.append(_linked_markers(text[position:], answer, turn, position, quoted))
     return "".join(out)
 
 
@@ -302,256 +368,19 @@ def sources_html(answer: Answer | None, turn: int) -> str:
     return f'<div class="sources-panel">{"".join(parts)}</div>'
 
 
-# ----- library (Sources tab) -------------------------------------------------------------------
-
-
-def library_html(grouped: dict[str, list[dict]]) -> str:
-    """The indexed articles grouped by outlet, most articles first."""
-    if not grouped:
-        return (
-            '<div class="sources-empty">The index is empty. Upload article files or paste'
-            " an article to add one.</div>"
-        )
-    total = sum(len(items) for items in grouped.values())
-    parts = [
-        f'<div class="library-total">{total} article{"s" if total != 1 else ""}'
-        f" from {len(grouped)} outlet{'s' if len(grouped) != 1 else ''}</div>"
-    ]
-    for outlet, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0].lower())):
-        rows = "".join(_library_row(item) for item in items)
-        parts.append(
-            f'<section class="outlet-group" style="--hue:{outlet_hue(outlet)}">'
-            f'<div class="outlet-group-head">{outlet_badge(outlet, len(items))}</div>'
-            f'<ul class="library-list">{rows}</ul></section>'
-        )
-    return f'<div class="library">{"".join(parts)}</div>'
-
-
-def _library_row(item: dict) -> str:
-    url = safe_url(item.get("url"))
-    link = (
-        f' · <a href="{escape_text(url)}" target="_blank" rel="noopener noreferrer nofollow">'
-        "link</a>"
-        if url
-        else ""
-    )
-    chunks = item.get("chunks") or 0
-    return (
-        f'<li><span class="library-date">{display_date(item.get("published"))}</span>'
-        f'<span class="library-title">{escape_text(item.get("title")) or "(untitled)"}</span>'
-        f'<span class="library-meta">{chunks} passage{"s" if chunks != 1 else ""}'
-        f" · id {escape_text(item.get('article_id'))}{link}</span></li>"
-    )
-
-
-def article_choices(grouped: dict[str, list[dict]]) -> list[tuple[str, str]]:
-    """(label, article id) pairs for the remove-article dropdown."""
-    choices = []
-    for outlet, items in grouped.items():
-        for item in items:
-            label = f"{outlet} · {display_date(item.get('published'))} · {item.get('title') or ''}"
-            choices.append((label.strip(" ·"), item["article_id"]))
-    return choices
-
-
-def outlet_choices(counts: dict[str, int]) -> list[tuple[str, str]]:
-    """(label with article count, outlet) pairs for the outlet filter."""
-    return [
-        (f"{outlet} ({n} article{'s' if n != 1 else ''})", outlet) for outlet, n in counts.items()
-    ]
-
-
-def report_markdown(
-    summary: str,
-    added: Iterable[str],
-    skipped: Iterable[tuple[str, str]],
-    notes: Iterable[str] = (),
-) -> str:
-    """An indexing summary for the Sources tab: counts, then each skipped file and why."""
-    lines = [f"**Index updated:** {escape_markdown(summary)}"]
-    added = list(added)
-    if added:
-        lines.append("")
-        lines.extend(f"- added {escape_markdown(name)}" for name in added)
-    skipped = list(skipped)
-    if skipped:
-        lines.append("")
-        lines.append("**Skipped:**")
-        lines.extend(
-            f"- {escape_markdown(name)}: {escape_markdown(reason)}" for name, reason in skipped
-        )
-    for note in notes:
-        lines.append(f"- note: {escape_markdown(note)}")
-    return "\n".join(lines)
-
-
-# ----- outlet comparison (Compare tab) ----------------------------------------------------------
-
-COMPARE_TURN = "cmp"  # source anchors of the comparison: src-cmp-<n>
-EMPTY_COMPARISON = (
-    '<div class="sources-empty">Enter a topic, e.g. “Kherson negotiations”: each outlet\'s'
-    " version appears in its own column, claim by claim, with shared claims side by side.</div>"
+# The library and comparison renderers live in their own modules; imported here so that
+# ``render.library_html`` and ``render.comparison_html`` keep working for callers.
+from .render_compare import (  # noqa: E402, F401
+    COMPARE_TURN,
+    EMPTY_COMPARE_SOURCES,
+    EMPTY_COMPARISON,
+    comparison_html,
+    comparison_sources_html,
+    summary_html,
 )
-EMPTY_COMPARE_SOURCES = (
-    '<div class="sources-empty">The passages the comparison quotes appear here,'
-    " grouped by outlet.</div>"
+from .render_library import (  # noqa: E402, F401
+    article_choices,
+    library_html,
+    outlet_choices,
+    report_markdown,
 )
-
-
-def _cite(number: int, outlet: str) -> str:
-    """A [n] link to source ``number`` of the comparison in the sources panel."""
-    return (
-        f'<a class="cite-link" href="#{source_anchor(COMPARE_TURN, number)}"'
-        f' title="{escape_text(outlet)}">[{number}]</a>'
-    )
-
-
-def _claim_cell(claim: Claim) -> str:
-    """One outlet's claim, attributed: "TASS reports: “…” [n]"."""
-    return (
-        f'<div class="cmp-claim"><span class="cmp-says">{escape_text(claim.outlet)}'
-        f' reports:</span> <q class="cmp-quote">{escape_text(claim.quote)}</q>'
-        f" {_cite(claim.citation, claim.outlet)}</div>"
-    )
-
-
-def _phrasing_cell(phrasing: Phrasing) -> str:
-    """How one outlet words a thing: "fakty.com.ua writes “the Ukrainian authorities” [2]"."""
-    variants = ""
-    if phrasing.variants:
-        also = ", ".join(f"“{escape_text(v)}”" for v in phrasing.variants)
-        variants = f' <span class="cmp-variants">(also {also})</span>'
-    cites = " ".join(_cite(n, phrasing.outlet) for n in phrasing.citations)
-    return (
-        f'<div class="cmp-claim"><span class="cmp-says">{escape_text(phrasing.outlet)}'
-        f' writes</span> <q class="cmp-phrase">{escape_text(phrasing.text)}</q>{variants}'
-        f" {cites}</div>"
-    )
-
-
-def _cited_text(text: str, comparison: Comparison) -> str:
-    """Escaped ``text`` with each ``[n]`` that is a citation of the comparison linked to it."""
-    parts, position = [], 0
-    for match in MARKER.finditer(text):
-        parts.append(escape_text(text[position : match.start()]))
-        citation = comparison.citation(int(match.group(1)))
-        parts.append(
-            _cite(citation.number, citation.outlet) if citation else escape_text(match.group(0))
-        )
-        position = match.end()
-    parts.append(escape_text(text[position:]))
-    return "".join(parts)
-
-
-def summary_html(comparison: Comparison) -> str:
-    """The LLM's summary above the columns (unsupported sentences marked), or why there is
-    none; empty when no summary was asked for."""
-    if comparison.summary_notice:
-        return (
-            '<div class="panel-notice cmp-summary-notice">No summary: '
-            f"{escape_text(comparison.summary_notice)}</div>"
-        )
-    summary = comparison.summary
-    if summary is None:
-        return ""
-    sentences = []
-    for sentence in summary.sentences:
-        body = _cited_text(sentence.text, comparison)
-        if not sentence.supported:
-            body = (
-                '<span class="unsupported" title="Not supported by the quoted claims">'
-                f"{body}</span>"
-            )
-        sentences.append(body)
-    legend = ""
-    if any(not sentence.supported for sentence in summary.sentences):
-        legend = (
-            '<div class="msg-legend"><span class="unsupported-key">Marked</span> sentences are'
-            " not supported by the quoted claims.</div>"
-        )
-    return (
-        f'<section class="cmp-summary"><div class="cmp-section-title">Summary'
-        f' <span class="cmp-section-note">written by {escape_text(summary.answerer)},'
-        " checked against the quotes below</span></div>"
-        f'<p class="cmp-summary-text">{" ".join(sentences)}</p>{legend}</section>'
-    )
-
-
-def _row(cells: dict[str, str], outlets: list[str], kind: str) -> str:
-    """A grid row with one cell per outlet column (an empty, muted cell where it is silent)."""
-    out = []
-    for outlet in outlets:
-        body = cells.get(outlet)
-        empty = "" if body else " cmp-empty"
-        out.append(
-            f'<div class="cmp-cell{empty}" style="--hue:{outlet_hue(outlet)}">'
-            f"{body or '<span class=cmp-none>—</span>'}</div>"
-        )
-    return f'<div class="cmp-row cmp-{kind}">{"".join(out)}</div>'
-
-
-def _section(title: str, note: str, rows: list[str], outlets: list[str]) -> str:
-    if not rows:
-        return ""
-    return (
-        f'<section class="cmp-section"><div class="cmp-section-title">{title}'
-        f' <span class="cmp-section-note">{note}</span></div>'
-        f'<div class="cmp-grid" style="--cols:{len(outlets)}">{"".join(rows)}</div></section>'
-    )
-
-
-def comparison_html(comparison: Comparison | None) -> str:
-    """A :class:`~assistant.compare.Comparison` as columns per outlet with aligned rows:
-    shared claims side by side, then claims only one outlet reports, then wording
-    differences. Every quote is escaped and attributed to its outlet."""
-    if comparison is None:
-        return EMPTY_COMPARISON
-    outlets = list(comparison.outlets)
-    topic = escape_text(comparison.topic)
-    parts = [f'<div class="cmp-topic">Topic: <strong>{topic}</strong></div>']
-    if comparison.notice:
-        parts.append(f'<div class="panel-notice">{escape_text(comparison.notice)}</div>')
-    if comparison.not_covering:
-        silent = ", ".join(escape_text(o) for o in comparison.not_covering)
-        parts.append(f'<div class="cmp-silent">No passage on this topic from: {silent}.</div>')
-    parts.append(summary_html(comparison))
-    if not outlets:
-        parts.append('<div class="sources-empty">No outlet covers this topic.</div>')
-        return f'<div class="comparison">{"".join(parts)}</div>'
-    head = "".join(
-        f'<div class="cmp-col-head" style="--hue:{outlet_hue(o)}">{outlet_badge(o)}</div>'
-        for o in outlets
-    )
-    parts.append(f'<div class="cmp-grid cmp-head" style="--cols:{len(outlets)}">{head}</div>')
-    shared = [
-        _row({c.outlet: _claim_cell(c) for c in row.claims}, outlets, "shared")
-        for row in comparison.shared
-    ]
-    parts.append(
-        _section("Reported by several outlets", "the same claim, side by side", shared, outlets)
-    )
-    # One row, each outlet's own claims stacked in its column: pairing them across columns
-    # would suggest an alignment that is not there.
-    only = {o: "".join(_claim_cell(c) for c in comparison.unique.get(o, [])) for o in outlets}
-    unique = [_row(only, outlets, "unique")] if any(only.values()) else []
-    parts.append(
-        _section("Reported by one outlet only", "in that outlet's column", unique, outlets)
-    )
-    wording = [
-        _row({p.outlet: _phrasing_cell(p) for p in diff.phrasings}, outlets, "wording")
-        for diff in comparison.wording_differences
-    ]
-    parts.append(
-        _section("Differences in wording", "the same thing, named differently", wording, outlets)
-    )
-    return f'<div class="comparison">{"".join(parts)}</div>'
-
-
-def comparison_sources_html(comparison: Comparison | None) -> str:
-    """The sources panel for a comparison: the same cards, grouped by outlet."""
-    if comparison is None:
-        return EMPTY_COMPARE_SOURCES
-    groups = outlet_groups(comparison.citations, COMPARE_TURN)
-    if not groups:
-        return '<div class="sources-empty">This comparison quotes no passages.</div>'
-    return f'<div class="sources-panel">{"".join(groups)}</div>'
