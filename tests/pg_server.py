@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .llm_server import free_port
+from .support import free_port
 
 USER, PASSWORD = "assistant", "ledger-secret"
 

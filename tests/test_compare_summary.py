@@ -27,7 +27,7 @@ from ui import render
 from ui.app import build_demo
 
 from .conftest import SEEDS
-from .llm_server import free_port
+from .support import free_port
 from .test_generative import ENDPOINT, BrokenChat, generative, scripted
 
 TOPIC = "Compare how the outlets report the Kherson negotiations"

@@ -7,16 +7,15 @@ line in other processes. Both use the torch embedder, so the index's embedder id
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import MULTIHOP, ROOT
+from .conftest import MULTIHOP
+from .support import cli_env, start_cli
 from .test_server_mode import SEED_QUESTIONS
 
 pytestmark = pytest.mark.skipif(not MULTIHOP.exists(), reason="needs ../shared beside the repo")
@@ -44,22 +43,10 @@ def write_articles(folder: Path, records: list[dict]) -> list[Path]:
 
 def cli(index_dir: Path, *args: str, wait_s: float | None = None) -> subprocess.Popen:
     """Start the real ``assistant`` command line on ``index_dir`` (torch embedder)."""
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "ASSISTANT_EMBEDDING_BACKEND": "torch",
-        "OMP_NUM_THREADS": "1",
-    }
+    env = cli_env(OMP_NUM_THREADS="1")
     if wait_s is not None:
         env["ASSISTANT_INDEX_LOCK_WAIT_S"] = str(wait_s)
-    return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli("--index-dir", str(index_dir), *args, env=env)
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:

@@ -245,7 +245,7 @@ def test_app_over_gradio_client_answers_hostile_questions_with_messages(seed_ass
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    from .test_ui import free_port
+    from .support import free_port
 
     demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads", rate_limit=0)
     demo.launch(prevent_thread_lock=True, server_port=free_port())

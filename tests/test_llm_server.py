@@ -19,7 +19,8 @@ from assistant.llms import LlamaCppChat, make_chat_model
 from assistant.models import Answer
 from assistant.settings import load_settings
 
-from .llm_server import free_port, smollm2_gguf
+from .llm_server import smollm2_gguf
+from .support import free_port
 
 QUESTION = "What would a complete defeat of Putin lead to?"
 

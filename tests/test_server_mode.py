@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -19,64 +13,16 @@ from assistant.core import Assistant
 from assistant.errors import ChromaServerError
 from assistant.settings import load_settings
 
-from .conftest import ROOT, SEEDS
+from . import support
+from .conftest import SEEDS
+from .support import ChromaServer, free_port
 
-CHROMA = Path(sys.executable).parent / "chroma"
 SEED_QUESTIONS = [
     "Which missiles did Washington and NATO send to Kiev?",
     "What defensive lines and natural barriers are being built?",
     "What would a complete defeat of Putin lead to?",
     "What does TASS say about Kherson?",
 ]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (loopback)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ChromaServer:
-    """A real ``chroma run`` on a loopback port, stoppable and restartable on the same port."""
-
-    def __init__(self, path: Path, port: int):
-        self.path, self.port = path, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        """Start the server and wait until its heartbeat answers."""
-        with open(self.path.parent / f"chroma-{self.port}.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(CHROMA),
-                    "run",
-                    "--path",
-                    str(self.path),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "chroma run exited; see its log"
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("chroma run did not answer its heartbeat within 60 s")
-
-    def stop(self) -> None:
-        """Stop the server and wait for it to exit."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 def server_assistant(index_dir, server, embeddings, **overrides) -> Assistant:
@@ -165,21 +111,10 @@ def test_server_stopped_mid_session_is_a_clear_error_then_service_resumes(
 
 def run_cli(index_dir, url, *args, token=None):
     """The real ``assistant`` command line against a server."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_BACKEND": "torch"}
-    command = [
-        sys.executable,
-        "-m",
-        "assistant.cli",
-        "--index-dir",
-        str(index_dir),
-        "--chroma-url",
-        url,
-    ]
+    command = ["--index-dir", str(index_dir), "--chroma-url", url]
     if token:
         command += ["--chroma-token", token]
-    return subprocess.run(
-        [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    return support.run_cli(*command, *args)
 
 
 class TokenProxy:

@@ -26,7 +26,8 @@ from assistant.settings import load_settings
 
 from .conftest import ROOT, SEEDS
 from .pg_server import PASSWORD, running_postgres
-from .test_server_mode import SEED_QUESTIONS, citations, free_port
+from .support import cli_env, free_port, start_cli
+from .test_server_mode import SEED_QUESTIONS, citations
 
 
 @pytest.fixture(scope="module")
@@ -58,33 +59,13 @@ def machine(index_dir, embeddings, ledger_url, chroma_url=None, **overrides) -> 
 
 def cli(index_dir, *args, ledger_url, chroma_url=None, wait_s=None) -> subprocess.Popen:
     """Start the real ``assistant`` command line with ``--ledger-url`` (torch embedder)."""
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "ASSISTANT_EMBEDDING_BACKEND": "torch",
-        "OMP_NUM_THREADS": "1",
-    }
+    env = cli_env(OMP_NUM_THREADS="1")
     if wait_s is not None:
         env["ASSISTANT_INDEX_LOCK_WAIT_S"] = str(wait_s)
-    command = [
-        sys.executable,
-        "-m",
-        "assistant.cli",
-        "--index-dir",
-        str(index_dir),
-        "--ledger-url",
-        ledger_url,
-    ]
+    command = ["--index-dir", str(index_dir), "--ledger-url", ledger_url]
     if chroma_url:
         command += ["--chroma-url", chroma_url]
-    return subprocess.Popen(
-        [*command, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(*command, *args, env=env)
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:

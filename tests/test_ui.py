@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,8 @@ from assistant.models import Answer, AnswerSentence, Citation
 from ui import render
 from ui.app import build_demo, check_bind, conversation, safe_stem
 
+from .support import free_port
+
 BOTH_OUTLETS = "What would a complete defeat of Putin lead to?"
 NEW_ARTICLE = """---
 outlet: Danube Ledger
@@ -28,12 +29,6 @@ the terminal can load four million tonnes of grain a year onto river barges. The
 are expected to leave for Constanta in April, the port authority said.
 """
 NEW_QUESTION = "How much grain can the new Izmail terminal on the Danube load?"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from ui.app import build_demo
 
 from .conftest import ARTIFACTS
+from .support import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +35,6 @@ RECORD_STREAMING = """() => {
     if (chat.querySelector('.typing-cursor')) window.__sawCursor = true;
   }).observe(chat, {childList: true, subtree: true});
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
