@@ -42,9 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     index.add_argument("--rebuild", action="store_true", help="start from scratch")
     index.add_argument("--json", action="store_true", help="print the report as JSON")
-    index.add_argument(
-        "--watch", action="store_true", help="keep refreshing until SIGINT/SIGTERM"
-    )
+    index.add_argument("--watch", action="store_true", help="keep refreshing until SIGINT/SIGTERM")
     index.add_argument("--every", default="15m", help="--watch interval (e.g. 30s, 15m, 1h)")
 
     sources = sub.add_parser("sources", help="list indexed articles by outlet")

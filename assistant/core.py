@@ -169,7 +169,7 @@ class Assistant:
 
     def refresh_web(self, urls: list[str] | None = None, feeds: bool = True, stop=None):
         """Fetch the followed feeds and pages (sources file, ``ASSISTANT_FEEDS``) and ``urls``;
-        index new entries, re-embed changed ones; returns a :class:`~assistant.web.refresh.WebReport`.
+        index new entries, re-embed changed ones; returns an ``assistant.web.refresh.WebReport``.
         ``stop`` (a threading.Event) ends it between articles."""
         from .web.service import refresh_web
 

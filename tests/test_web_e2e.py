@@ -118,7 +118,9 @@ def test_grown_feed_is_answered_citing_the_new_outlets_with_dates(seed_assistant
     grown = assistant.refresh_web()
     assert sorted(grown.new) == [site.url("/news/bridge.html"), site.url("/news/grain.html")]
     assert grown.chunks_embedded == sum(
-        row.n_chunks for row in assistant.store.articles() if row.outlet in {"Dnipro Daily", "Odesa Courier"}
+        row.n_chunks
+        for row in assistant.store.articles()
+        if row.outlet in {"Dnipro Daily", "Odesa Courier"}
     )
     bridge = assistant.answer(BRIDGE)
     dates = {c.outlet: c.published for c in bridge.citations}

@@ -8,7 +8,7 @@ import pytest
 from assistant.errors import ConfigError
 from assistant.web import pages, wirecopy
 from assistant.web.feeds import FeedError, parse_feed
-from assistant.web.fetch import USER_AGENT, FetchError, Fetcher, FetchPolicy
+from assistant.web.fetch import USER_AGENT, Fetcher, FetchError, FetchPolicy
 from assistant.web.sources_file import load_sources_file, parse_interval
 
 from .web_server import WIRE_TEXT, FixtureSite, article_page

@@ -61,7 +61,11 @@ def test_feed_indexed_then_grown_then_unchanged(tmp_path, site, assistant):
     grown = assistant.refresh_web()
     assert (grown.feeds_unchanged, len(grown.new), len(grown.unchanged)) == (0, 2, 2)
     assert len(grown.index.added) == 2 and not grown.index.updated
-    embedded_new = sum(row["chunks"] for o, row in by_outlet(assistant).items() if o in {"Dnipro Daily", "Odesa Courier"})
+    embedded_new = sum(
+        row["chunks"]
+        for o, row in by_outlet(assistant).items()
+        if o in {"Dnipro Daily", "Odesa Courier"}
+    )
     assert grown.chunks_embedded == embedded_new  # only the new entries were embedded
     assert site.hits["/seeds/tass.html"] == pages_before["/seeds/tass.html"]  # not refetched
     outlets = by_outlet(assistant)
@@ -78,10 +82,20 @@ def test_feed_indexed_then_grown_then_unchanged(tmp_path, site, assistant):
 
 def test_failures_have_one_line_reasons_and_lose_nothing(tmp_path, site, assistant):
     site.slow_s = 2.5
-    urls = [site.url(path) for path in (
-        "/news/bridge.html", "/private/secret.html", "/slow.html", "/flaky.html", "/loop-a",
-        "/huge.html", "/report.pdf", "/paywall.html", "/nowhere.html",
-    )]
+    urls = [
+        site.url(path)
+        for path in (
+            "/news/bridge.html",
+            "/private/secret.html",
+            "/slow.html",
+            "/flaky.html",
+            "/loop-a",
+            "/huge.html",
+            "/report.pdf",
+            "/paywall.html",
+            "/nowhere.html",
+        )
+    ]
     report = assistant.add_sources(urls)
     reasons = {s.path.rsplit("/", 1)[1]: s.reason for s in report.skipped}
     assert reasons == {
@@ -129,7 +143,9 @@ def test_wire_copies_are_indexed_and_marked(site, assistant, tmp_path):
     first, second = site.url("/wire/first.html"), site.url("/wire/second.html")
     report = assistant.refresh_web(urls=[first, second], feeds=False)
     assert set(assistant.outlets()) == {"Morning Ledger", "Evening Gazette"}  # both indexed
-    assert report.wire_copies == [(second, "the same agency text, also published by Morning Ledger")]
+    assert report.wire_copies == [
+        (second, "the same agency text, also published by Morning Ledger")
+    ]
     rows = by_outlet(assistant)
     copies = wirecopy.wire_copies(tmp_path / "index", rows["Evening Gazette"]["article_id"])
     assert [(c.outlet, c.url) for c in copies] == [("Morning Ledger", first)]
@@ -175,3 +191,19 @@ def test_a_rebuild_keeps_the_web_articles(tmp_path, site, assistant):
     assistant.add_sources([site.url("/news/bridge.html")])
     assistant.index(rebuild=True)
     assert set(assistant.outlets()) == {"Dnipro Daily"}
+
+
+def test_an_article_removed_by_hand_comes_back_when_its_url_is_added_again(site, assistant):
+    url = site.url("/news/bridge.html")
+    assistant.add_sources([url])
+    assert assistant.remove_sources([assistant.store.articles()[0].article_id])
+    again = assistant.add_sources([url])
+    assert again.added and set(assistant.outlets()) == {"Dnipro Daily"}
+
+
+def test_a_latin1_page_is_decoded_by_its_declared_charset():
+    from assistant.web.pages import decode_html
+
+    body = "<p>Zaporizhzhia caf\u00e9 r\u00e9sum\u00e9</p>".encode("latin-1")
+    assert "caf\u00e9" in decode_html(body, "iso-8859-1")
+    assert "caf\u00e9" in decode_html(b'<meta charset="iso-8859-1">' + body)

@@ -13,8 +13,8 @@ import hashlib
 import html
 import threading
 import time
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -291,7 +291,8 @@ class FixtureSite:
         info = NEW_ARTICLES["/news/bridge.html"]
         return (
             '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-            "<title>Atom Fixture</title><id>urn:fixture</id><updated>2022-11-15T09:30:00+02:00</updated>"
+            "<title>Atom Fixture</title><id>urn:fixture</id>"
+            "<updated>2022-11-15T09:30:00+02:00</updated>"
             f"<entry><title>{info['title']}</title><link href='{self.url('/undated.html')}'/>"
             "<id>urn:e1</id><updated>2022-11-19T07:00:00-05:00</updated>"
             "<published>2022-11-19T07:00:00-05:00</published></entry></feed>"

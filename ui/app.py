@@ -28,7 +28,7 @@ from assistant.core import printable_text
 from assistant.errors import AssistantError, ConfigError
 from assistant.models import Answer
 
-from . import render
+from . import render, web_sources
 from .limits import RateLimiter, client_id, limit_message
 
 log = logging.getLogger(__name__)
@@ -723,6 +723,7 @@ def _sources_tab(max_files: int, max_file_bytes: int) -> dict:
                 title = gr.Textbox(label="Title", elem_id="paste-title")
                 text = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="paste-text")
                 paste = gr.Button("Add pasted article", variant="primary", elem_id="add-text")
+            by_url = web_sources.url_tab()
             report = gr.Markdown(elem_id="index-report")
     return {
         "library": library,
@@ -735,6 +736,7 @@ def _sources_tab(max_files: int, max_file_bytes: int) -> dict:
         "title": title,
         "text": text,
         "paste": paste,
+        "by_url": by_url,
         "report": report,
     }
 
@@ -766,6 +768,7 @@ def _wire(demo, backend: ChatBackend, ask: dict, manage: dict, status, answers, 
     manage["remove"].click(
         backend.remove_article, [manage["doomed"]], report, api_name="remove_article", **writes
     )
+    web_sources.wire(backend, manage["by_url"], report, writes)
 
 
 def _refreshed(ask: dict, manage: dict, status) -> list:

@@ -59,6 +59,7 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     location: str | None = None  # a redirect's target
+    charset: str | None = None  # from the Content-Type header
 
     @property
     def not_modified(self) -> bool:
@@ -175,13 +176,14 @@ class Fetcher:
                 with self._client.stream("GET", current, headers=headers) as answer:
                     return self._read(url, current, answer)
             except httpx.TimeoutException:
-                raise _Retryable(f"timeout (no answer within {self.policy.timeout_s:g}s)")
+                raise _Retryable(f"timeout (no answer within {self.policy.timeout_s:g}s)") from None
             except httpx.ConnectError as error:
                 if _is_dns(error):
-                    raise FetchError(url, f"DNS: host {urlsplit(current).hostname} not found")
-                raise _Retryable(f"cannot connect ({_short(error)})")
+                    host = urlsplit(current).hostname
+                    raise FetchError(url, f"DNS: host {host} not found") from None
+                raise _Retryable(f"cannot connect ({_short(error)})") from None
             except httpx.TransportError as error:
-                raise _Retryable(f"connection failed ({_short(error)})")
+                raise _Retryable(f"connection failed ({_short(error)})") from None
 
     def _read(self, url: str, current: str, answer: httpx.Response) -> Response:
         status = answer.status_code
@@ -219,6 +221,7 @@ class Fetcher:
             kind,
             answer.headers.get("etag"),
             answer.headers.get("last-modified"),
+            charset=answer.charset_encoding,
         )
 
     # ----- politeness ---------------------------------------------------------------------
@@ -268,7 +271,7 @@ class Fetcher:
             return None
         parser = RobotFileParser(robots_url)
         if answer.status_code in (401, 403):
-            parser.disallow_all = True
+            parser.parse(["User-agent: *", "Disallow: /"])  # robots.txt refused: keep out
         elif answer.status_code == 200:
             parser.parse(answer.text[:500_000].splitlines())
         else:

@@ -177,8 +177,9 @@ def _date_with_zone(value) -> str | None:
 
 def settle_outlet(configured: str | None, meta: PageMeta, url: str) -> tuple[str, str]:
     """``(outlet, where it came from)``: the sources file, the page, or the domain."""
-    if clean_optional(configured):
-        return configured.strip(), "the sources file"
+    named = clean_optional(configured)
+    if named:
+        return named, "the sources file"
     if meta.site_name:
         return meta.site_name, "the page's site name"
     host = (urlsplit(meta.canonical or url).hostname or "").lower().removeprefix("www.")

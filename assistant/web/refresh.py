@@ -24,7 +24,7 @@ from ..store import IndexReport
 from . import pages as page_files
 from . import wirecopy
 from .feeds import FeedEntry, FeedError, parse_feed
-from .fetch import FEED_TYPES, FetchError, Fetcher, FetchPolicy, Response
+from .fetch import FEED_TYPES, Fetcher, FetchError, FetchPolicy, Response
 from .sources_file import SourcesFile, WebSource
 from .state import PageRow, WebState
 
@@ -149,6 +149,7 @@ class Refresher:
         self.progress = progress
         self.wire_threshold = wire_threshold
         self.lock_wait_s = lock_wait_s
+        self._indexed: set[str] = set()
 
     def refresh(self, sources: SourcesFile, urls: list[str] | None = None) -> WebReport:
         """Refresh ``sources`` (feeds and pages) and ``urls``; returns the report."""
@@ -157,6 +158,8 @@ class Refresher:
         with FileLock(self.folder / LOCK_FILE, wait_s=self.lock_wait_s):
             state = WebState(self.folder)
             fetcher = Fetcher(self.policy, sleep=self._sleep)
+            # A page removed from the index by hand (assistant remove) counts as not indexed.
+            self._indexed = {row.origin for row in self.store.articles()}
             try:
                 items = self._items(fetcher, state, sources, urls or [], report)
                 self._process(fetcher, state, items, report)
@@ -227,11 +230,11 @@ class Refresher:
     def _one(self, fetcher, state: WebState, item: _Item, report) -> _Pending | None:
         known = state.link(item.link)
         entry_stamp = item.entry.updated if item.entry else None
-        old = state.page(known[0]) if known else None
-        if known and old and item.entry is not None and known[1] == entry_stamp:
-            if Path(old.origin).is_file():
-                report.unchanged.append(item.link)  # the feed says it has not changed
-                return None
+        old = self._page(state, known[0]) if known else None
+        unchanged_entry = known and old and item.entry is not None and known[1] == entry_stamp
+        if unchanged_entry and old and Path(old.origin).is_file():
+            report.unchanged.append(item.link)  # the feed says it has not changed
+            return None
         etag, modified = state.validators(item.link) if old else (None, None)
         try:
             answer = fetcher.get(item.link, etag, modified)
@@ -248,6 +251,10 @@ class Refresher:
             return None
         return self._stage(state, item, answer, report)
 
+    def _page(self, state: WebState, canonical: str) -> PageRow | None:
+        page = state.page(canonical)
+        return page if page is not None and page.origin in self._indexed else None
+
     def _failed(self, state, link: str, old: PageRow | None, error: FetchError, report) -> None:
         if error.gone and old is not None:
             removed = self.store.remove([old.origin])
@@ -260,10 +267,10 @@ class Refresher:
         report.failed.append((link, f"{error.reason}{kept}"))
 
     def _stage(self, state, item: _Item, answer: Response, report) -> _Pending | None:
-        html = page_files.decode_html(answer.body)
+        html = page_files.decode_html(answer.body, answer.charset)
         meta = page_files.page_metadata(html, answer.final_url)
         canonical = meta.canonical
-        old = state.page(canonical)
+        old = self._page(state, canonical)
         outlet, outlet_from = page_files.settle_outlet(item.outlet, meta, answer.final_url)
         feed_date = item.entry.published if item.entry else None
         extracted = None if meta.published else page_files.trafilatura_date(html, canonical)
@@ -303,9 +310,10 @@ class Refresher:
         _merge(report.index, result)
         done = {*result.added, *result.updated, *result.unchanged}
         for skipped in result.skipped:
-            pending = placed.get(skipped.path.split("#")[0])
-            if pending is None:
+            found = placed.get(skipped.path.split("#")[0])
+            if found is None:
                 continue
+            pending = found
             if skipped.reason.startswith("duplicate of"):
                 report.duplicates.append(pending.link)
                 report.notes.append(f"{pending.link}: the same text as {skipped.reason[13:]}")

@@ -82,10 +82,11 @@ def similarity(first: np.ndarray, second: np.ndarray) -> float:
 def bands(sig: np.ndarray) -> list[str]:
     """LSH band keys of a signature: pages sharing one are candidates."""
     rows = PERMUTATIONS // BANDS
-    return [
-        f"{number}:{hashlib.blake2b(sig[number * rows : (number + 1) * rows].tobytes(), digest_size=8).hexdigest()}"
-        for number in range(BANDS)
-    ]
+    keys = []
+    for number in range(BANDS):
+        piece = sig[number * rows : (number + 1) * rows].tobytes()
+        keys.append(f"{number}:{hashlib.blake2b(piece, digest_size=8).hexdigest()}")
+    return keys
 
 
 def to_blob(sig: np.ndarray) -> bytes:
