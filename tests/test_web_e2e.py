@@ -185,3 +185,26 @@ def test_serve_refresh_answers_a_new_entry_and_stops_on_sigterm(site, tmp_path):
     assistant = Assistant(load_settings(index_dir=index_dir, sources=[SEEDS]))
     assert {"Dnipro Daily", "Odesa Courier"} <= set(assistant.outlets())
     assert_consistent(assistant)
+
+
+def test_index_command_with_urls_reports_each_failure_in_json(site, tmp_path):
+    index_dir = tmp_path / "index"
+    env = fast_env(index_dir, tmp_path / "none.toml")
+    urls = [site.url("/news/grain.html"), site.url("/nowhere.html"), site.url("/report.pdf")]
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "index", *urls, "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr  # done, but some URLs failed
+    web = json.loads(done.stdout)["web"]
+    assert web["new"] == [urls[0]] and web["chunks_embedded"] > 0
+    assert {f["url"]: f["reason"] for f in web["failed"]} == {
+        urls[1]: "not found (HTTP 404)",
+        urls[2]: "not HTML (application/pdf)",
+    }
+    assistant = Assistant(load_settings(index_dir=index_dir, sources=[SEEDS]))
+    assert set(assistant.outlets()) == {"Odesa Courier"}  # no seeds: only the URLs were indexed

@@ -207,3 +207,21 @@ def test_a_latin1_page_is_decoded_by_its_declared_charset():
     body = "<p>Zaporizhzhia caf\u00e9 r\u00e9sum\u00e9</p>".encode("latin-1")
     assert "caf\u00e9" in decode_html(body, "iso-8859-1")
     assert "caf\u00e9" in decode_html(b'<meta charset="iso-8859-1">' + body)
+
+
+def test_cli_refuses_a_bad_interval_and_a_bad_sources_file(tmp_path, capsys):
+    from assistant.cli import main
+
+    assert main(["index", "--watch", "--every", "soon"]) == 2
+    assert "'soon' is not an interval" in capsys.readouterr().err
+    (tmp_path / "sources.toml").write_text("[[feed]]\nurl = 'gopher://x'\n")
+    assert main(["index"]) == 2
+    assert "needs url" in capsys.readouterr().err
+
+
+def test_feeds_from_the_environment(monkeypatch, tmp_path, site, fake_embeddings):
+    monkeypatch.setenv("ASSISTANT_FEEDS", f"{site.url('/feed.xml')}, {site.url('/atom.xml')}")
+    settings = load_settings(index_dir=tmp_path / "index", sources=[], **FAST)
+    assert settings.feeds == [site.url("/feed.xml"), site.url("/atom.xml")]
+    report = Assistant(settings, embeddings=fake_embeddings).refresh_web()
+    assert report.feeds_checked == 2 and len(report.new) == 3, report.lines()

@@ -16,13 +16,14 @@ from .sources_file import parse_interval
 def index_once(assistant, args, rebuild: bool, stop: threading.Event | None, progress) -> tuple:
     """One ``assistant index`` run: ``(IndexReport or None, WebReport or None)``."""
     urls, paths = split_sources(args.paths or [])
+    follow = not args.paths and not web_sources(assistant.settings).empty  # fails fast
     report = None
     if paths or not urls:
         report = assistant.index(paths or None, rebuild=rebuild, progress=progress)
     web = None
     if urls:
         web = refresh_web(assistant, urls=urls, feeds=False, stop=stop)
-    elif not args.paths and not web_sources(assistant.settings).empty:
+    elif follow:
         web = refresh_web(assistant, stop=stop)
     return report, web
 
