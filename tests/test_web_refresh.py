@@ -225,3 +225,19 @@ def test_feeds_from_the_environment(monkeypatch, tmp_path, site, fake_embeddings
     assert settings.feeds == [site.url("/feed.xml"), site.url("/atom.xml")]
     report = Assistant(settings, embeddings=fake_embeddings).refresh_web()
     assert report.feeds_checked == 2 and len(report.new) == 3, report.lines()
+
+
+def test_a_feed_entry_marked_updated_is_fetched_again_and_re_embedded(tmp_path, site, assistant):
+    from .web_server import rfc822
+
+    follow(tmp_path, site)
+    edited = {"title": "Bridge repairs", "link": site.url("/edited.html")}
+    site.feed_items = [{**edited, "pubDate": rfc822("2022-11-16T10:00:00+02:00")}]
+    assert len(assistant.refresh_web().new) == 1
+    site.edited = True  # the page changed, but the feed does not say so yet: not refetched
+    quiet = assistant.refresh_web()
+    assert quiet.feeds_unchanged == 1 and quiet.fetched == 0
+    site.feed_items = [{**edited, "pubDate": rfc822("2022-11-17T08:00:00+02:00")}]
+    again = assistant.refresh_web()
+    assert again.updated == [site.url("/edited.html")] and again.chunks_embedded > 0
+    assert len(assistant.store.articles()) == 1
