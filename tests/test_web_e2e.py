@@ -117,6 +117,7 @@ def test_grown_feed_is_answered_citing_the_new_outlets_with_dates(seed_assistant
     site.grow()
     grown = assistant.refresh_web()
     assert sorted(grown.new) == [site.url("/news/bridge.html"), site.url("/news/grain.html")]
+    assert grown.fetched == 2 and len(grown.duplicates) == 2  # the seed copies: not refetched
     assert grown.chunks_embedded == sum(
         row.n_chunks
         for row in assistant.store.articles()

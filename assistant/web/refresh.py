@@ -231,7 +231,10 @@ class Refresher:
         known = state.link(item.link)
         entry_stamp = item.entry.updated if item.entry else None
         old = self._page(state, known[0]) if known else None
-        unchanged_entry = known and old and item.entry is not None and known[1] == entry_stamp
+        unchanged_entry = known and item.entry is not None and known[1] == entry_stamp
+        if unchanged_entry and known and known[2]:
+            report.duplicates.append(item.link)  # seen before: the text of another article
+            return None
         if unchanged_entry and old and Path(old.origin).is_file():
             report.unchanged.append(item.link)  # the feed says it has not changed
             return None
@@ -293,7 +296,7 @@ class Refresher:
         same = state.page_by_hash(article.content_hash)
         if same and same.canonical != canonical:
             page_files.discard(staged.folder)
-            state.set_link(item.link, canonical, entry_stamp)
+            state.set_link(item.link, canonical, entry_stamp, same.canonical)
             report.duplicates.append(item.link)
             report.notes.append(f"{item.link}: the same text as {same.canonical}, not re-indexed")
             return None
@@ -316,8 +319,9 @@ class Refresher:
             pending = found
             if skipped.reason.startswith("duplicate of"):
                 report.duplicates.append(pending.link)
-                report.notes.append(f"{pending.link}: the same text as {skipped.reason[13:]}")
-                state.set_link(pending.link, pending.canonical, _stamp(pending.item))
+                original = skipped.reason[13:]
+                report.notes.append(f"{pending.link}: the same text as {original}")
+                state.set_link(pending.link, pending.canonical, _stamp(pending.item), original)
             else:
                 report.failed.append((pending.link, skipped.reason))
             if pending.old is None:

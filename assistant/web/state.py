@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
-    link TEXT PRIMARY KEY, canonical TEXT NOT NULL, entry_updated TEXT
+    link TEXT PRIMARY KEY, canonical TEXT NOT NULL, entry_updated TEXT, duplicate_of TEXT
 );
 CREATE TABLE IF NOT EXISTS pages (
     canonical TEXT PRIMARY KEY,
@@ -98,16 +98,26 @@ class WebState:
 
     # ----- links and pages ----------------------------------------------------------------
 
-    def link(self, link: str) -> tuple[str, str | None] | None:
-        """``(canonical, entry_updated)`` of a link seen before, or None."""
-        rows = self._rows("SELECT canonical, entry_updated FROM links WHERE link = ?", (link,))
+    def link(self, link: str) -> tuple[str, str | None, str | None] | None:
+        """``(canonical, entry_updated, duplicate_of)`` of a link seen before, or None."""
+        rows = self._rows(
+            "SELECT canonical, entry_updated, duplicate_of FROM links WHERE link = ?", (link,)
+        )
         return rows[0] if rows else None
 
-    def set_link(self, link: str, canonical: str, entry_updated: str | None) -> None:
-        """Remember that ``link`` is (a copy of) ``canonical``."""
+    def set_link(
+        self,
+        link: str,
+        canonical: str,
+        entry_updated: str | None,
+        duplicate_of: str | None = None,
+    ) -> None:
+        """Remember that ``link`` is ``canonical`` (or a copy of an article indexed as
+        ``duplicate_of``), as the feed stamped it."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO links VALUES (?, ?, ?)", (link, canonical, entry_updated)
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
+                (link, canonical, entry_updated, duplicate_of),
             )
 
     def page(self, canonical: str) -> PageRow | None:
