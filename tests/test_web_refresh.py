@@ -241,3 +241,18 @@ def test_a_feed_entry_marked_updated_is_fetched_again_and_re_embedded(tmp_path, 
     again = assistant.refresh_web()
     assert again.updated == [site.url("/edited.html")] and again.chunks_embedded > 0
     assert len(assistant.store.articles()) == 1
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_stop_signals_set_the_event_instead_of_interrupting(name):
+    import os
+    import signal
+
+    from assistant.web.service import StopSignals
+
+    stop = threading.Event()
+    before = signal.getsignal(signal.SIGINT)
+    with StopSignals(stop, announce=False):
+        os.kill(os.getpid(), getattr(signal, name))
+        assert stop.wait(5)
+    assert signal.getsignal(signal.SIGINT) is before
