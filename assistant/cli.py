@@ -37,9 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="(re)index sources incrementally")
-    index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: sources)")
+    index.add_argument(
+        "paths", nargs="*", help="files, folders or article URLs (default: sources and feeds)"
+    )
     index.add_argument("--rebuild", action="store_true", help="start from scratch")
     index.add_argument("--json", action="store_true", help="print the report as JSON")
+    index.add_argument("--watch", action="store_true", help="keep refreshing until SIGINT/SIGTERM")
+    index.add_argument("--every", default="15m", help="--watch interval (e.g. 30s, 15m, 1h)")
 
     sources = sub.add_parser("sources", help="list indexed articles by outlet")
     sources.add_argument("--json", action="store_true")
@@ -75,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--auth", help="user:password, required off localhost (env ASSISTANT_AUTH)")
     serve.add_argument("--llm", help="answerer, as for ask")
+    serve.add_argument(
+        "--refresh", metavar="INTERVAL", help="refresh the followed feeds every INTERVAL (15m)"
+    )
     return parser
 
 
@@ -147,14 +154,9 @@ def progress_bar(description: str):
 
 
 def _index(assistant, args) -> int:
-    report = assistant.index(
-        args.paths or None, rebuild=args.rebuild, progress=progress_bar("embedding")
-    )
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print_report(report)
-    return EXIT_OK if report.ok else EXIT_SKIPPED
+    from .web.commands import run_index
+
+    return run_index(assistant, args, print_report, progress_bar("embedding"))
 
 
 def print_report(report) -> None:
@@ -311,13 +313,25 @@ def _serve(assistant, args) -> int:
     from ui.app import serve
 
     auth = args.auth or os.environ.get("ASSISTANT_AUTH")
-    return serve(
-        assistant,
-        host=args.host,
-        port=args.port,
-        auth=auth,
-        progress=progress_bar("building the index from the seeds"),
-    )
+    refresher = None
+    if args.refresh:
+        from .web.commands import start_serve_refresh, stop_on_sigterm
+
+        stop_on_sigterm()
+        assistant.ensure_index(progress=progress_bar("building the index from the seeds"))
+        refresher = start_serve_refresh(assistant, args.refresh)
+    try:
+        return serve(
+            assistant,
+            host=args.host,
+            port=args.port,
+            auth=auth,
+            progress=progress_bar("building the index from the seeds"),
+        )
+    finally:
+        if refresher is not None:
+            refresher[1].set()  # the refresh ends after its current article
+            refresher[0].join(timeout=120)
 
 
 if __name__ == "__main__":

@@ -153,10 +153,27 @@ class Assistant:
         self.store.check_embedder()
         return self.store.sync(paths, remove_missing=True, progress=progress)
 
-    def add_sources(self, paths: Iterable[Path], progress: Progress | None = None) -> IndexReport:
-        """Add or update the articles in ``paths``; other indexed articles are kept."""
+    def add_sources(
+        self, paths: Iterable[Path | str], progress: Progress | None = None
+    ) -> IndexReport:
+        """Add or update the articles in ``paths`` (files, folders or article URLs, which are
+        fetched: :mod:`assistant.web`); other indexed articles are kept."""
+        from .web.service import add_urls, merge_reports, split_sources
+
+        urls, files = split_sources(paths)
         self.store.check_embedder()
-        return self.store.sync(list(paths), remove_missing=False, progress=progress)
+        if urls and not files:
+            return add_urls(self, urls)
+        report = self.store.sync(files, remove_missing=False, progress=progress)
+        return merge_reports(report, add_urls(self, urls)) if urls else report
+
+    def refresh_web(self, urls: list[str] | None = None, feeds: bool = True, stop=None):
+        """Fetch the followed feeds and pages (sources file, ``ASSISTANT_FEEDS``) and ``urls``;
+        index new entries, re-embed changed ones; returns an ``assistant.web.refresh.WebReport``.
+        ``stop`` (a threading.Event) ends it between articles."""
+        from .web.service import refresh_web
+
+        return refresh_web(self, urls=urls, feeds=feeds, stop=stop)
 
     def remove_sources(self, keys: Iterable[str]) -> list[str]:
         """Remove indexed articles by article id or origin; returns what was removed."""

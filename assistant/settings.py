@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     # Proxies (IPs or networks) whose X-Forwarded-For is believed; none by default.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Web sources (assistant/web): the sources file, extra feeds, and how politely to fetch.
+    sources_file: Path | None = None  # default: sources.toml beside the index folder
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feed_limit: int = Field(default=50, ge=1)  # newest entries per feed and refresh
+    fetch_timeout_s: float = Field(default=15.0, gt=0)
+    fetch_retries: int = Field(default=2, ge=0, le=10)  # after a 5xx or a timeout only
+    fetch_backoff_s: float = Field(default=1.0, ge=0)
+    fetch_delay_s: float = Field(default=1.0, ge=0)  # between two requests to one host
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1000)
+    wire_copy_threshold: float = Field(default=0.6, gt=0, le=1)
+
     @field_validator("sources", mode="before")
     @classmethod
     def _split_sources(cls, value):
@@ -104,6 +115,14 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value):
+        """Accept ``ASSISTANT_FEEDS="url1 url2"`` (or comma-separated) as well as a list."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
         return value
 
     @field_validator("chroma_url", "chroma_token", "ledger_url", mode="before")

@@ -70,7 +70,17 @@ def check_index_dir(index_dir: Path) -> None:
         raise IndexStoreError(f"the index path {index_dir} is a file, not a folder")
     # "models": the onnx-int8 embedder's export; a folder whose ledger is in a database
     # (ASSISTANT_LEDGER_URL) has no ledger file, only these.
-    ours = {LEDGER_FILE, CHROMA_DIR, LEXICAL_DIR, LOCK_FILE, "models", "README.md", ".gitkeep"}
+    # "web": fetch state of followed feeds and URLs (assistant/web).
+    ours = {
+        LEDGER_FILE,
+        CHROMA_DIR,
+        LEXICAL_DIR,
+        LOCK_FILE,
+        "models",
+        "web",
+        "README.md",
+        ".gitkeep",
+    }
     names = {entry.name for entry in index_dir.iterdir()}
     if names and (LEDGER_FILE not in names) and (names - ours - {f"{LEDGER_FILE}-wal"}):
         raise IndexStoreError(

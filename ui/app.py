@@ -25,7 +25,7 @@ from starlette.middleware import Middleware
 from assistant.core import Assistant
 from assistant.errors import ConfigError
 
-from . import layout
+from . import layout, web_sources
 from .access import (
     AccessGuard,
     LoginThrottle,
@@ -236,6 +236,7 @@ def _wire_sources(
     manage["remove_upload"].click(
         index.remove_upload, [manage["upload_choice"]], report, api_name="remove_upload", **writes
     )
+    web_sources.wire(index, manage["by_url"], report, writes)
 
 
 def _refreshed(ask: dict, manage: dict, status: gr.HTML) -> list:

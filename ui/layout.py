@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import render
+from . import render, web_sources
 from .uploads import ALLOWED_SUFFIXES
 
 EXAMPLES = [
@@ -205,6 +205,7 @@ def sources_tab(max_files: int, max_file_bytes: int) -> dict[str, Any]:
                 title = gr.Textbox(label="Title", elem_id="paste-title")
                 text = gr.Textbox(label="Article text", lines=8, max_lines=20, elem_id="paste-text")
                 paste = gr.Button("Add pasted article", variant="primary", elem_id="add-text")
+            by_url = web_sources.url_tab()
             report = gr.Markdown(elem_id="index-report")
     return {
         "query": query,
@@ -221,6 +222,7 @@ def sources_tab(max_files: int, max_file_bytes: int) -> dict[str, Any]:
         "title": title,
         "text": text,
         "paste": paste,
+        "by_url": by_url,
         "report": report,
     }
 
