@@ -302,20 +302,15 @@ class AccessGuard:
                 " per client. Try again later.",
             )
         counter = _PartCounter(headers.get(b"content-type", b""))
-        state = {"bytes": 0, "refused": ""}
 
         async def counted() -> dict:
             message = await receive()
             if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                state["bytes"] += len(chunk)
-                counter.feed(chunk)
-                if state["bytes"] > limit:
-                    state["refused"] = f"one request may carry {limit:,} bytes"
-                elif counter.files > self.uploads.max_files:
-                    state["refused"] = f"one request may carry {self.uploads.max_files} files"
-                if state["refused"]:
-                    raise _Refused(state["refused"])
+                counter.feed(message.get("body", b""))
+                if counter.bytes > limit:
+                    raise _Refused(f"one request may carry {limit:,} bytes")
+                if counter.files > self.uploads.max_files:
+                    raise _Refused(f"one request may carry {self.uploads.max_files} files")
             return message
 
         started: list[bool] = []
@@ -349,9 +344,11 @@ class _PartCounter:
         self.marker = b"--" + boundary if boundary else b""
         self.tail = b""
         self.seen = 0
+        self.bytes = 0
 
     def feed(self, chunk: bytes) -> None:
-        """Count the boundaries in ``chunk`` (with the tail of the previous one)."""
+        """Count the bytes and boundaries in ``chunk`` (with the tail of the previous one)."""
+        self.bytes += len(chunk)
         if not self.marker:
             return
         data = self.tail + chunk

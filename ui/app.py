@@ -280,9 +280,9 @@ def serve(
 def __getattr__(name: str) -> Any:
     # `gradio ui/app.py` (reload mode) looks up a module-level `demo`; build it on demand only.
     if name == "demo":
-        global demo
         from assistant.core import default_assistant
 
-        demo = build_demo(default_assistant())
-        return demo
+        built = build_demo(default_assistant())
+        globals()["demo"] = built
+        return built
     raise AttributeError(name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assistant.models import Answer, Citation
 
@@ -144,7 +144,11 @@ def source_anchor(turn: int | str, number: int) -> str:
 
 
 def _linked_markers(
-    text: str, answer: Answer, turn: int, offset: int = 0, quoted: list[tuple[int, int]] = ()
+    text: str,
+    answer: Answer,
+    turn: int,
+    offset: int = 0,
+    quoted: Sequence[tuple[int, int]] = (),
 ) -> str:
     """Escaped ``text`` with each of the answer's own ``[n]`` markers linked to its source.
 
