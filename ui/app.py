@@ -28,7 +28,7 @@ from assistant.core import printable_text
 from assistant.errors import AssistantError, ConfigError
 from assistant.models import Answer
 
-from . import render
+from . import render, stories_tab
 from .limits import RateLimiter, client_id, limit_message
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class ChatBackend:
         return (
             "",
             chat,
-            render.coverage_html(answer),
+            render.coverage_html(answer) + stories_tab.story_link_html(self.assistant, answer),
             render.sources_html(answer, turn),
             answers,
             answer.model_dump(mode="json"),
@@ -565,12 +565,15 @@ def build_demo(
                 ask = _ask_tab(render.outlet_choices(assistant.outlets()))
             with gr.Tab("Compare outlets", id="compare") as compare_tab:
                 compare = _compare_tab(render.outlet_choices(assistant.outlets()))
+            with gr.Tab("Stories", id="stories") as stories_page:
+                stories = stories_tab.build()
             with gr.Tab("Sources", id="sources") as sources_tab:
                 manage = _sources_tab(max_files, max_file_bytes)
         backend.outlet_filter = ask["outlets"]
         backend.compare_filter = compare["outlets"]
         _wire(demo, backend, ask, manage, status, answers, concurrency)
         _wire_compare(demo, backend, compare, concurrency)
+        stories_tab.wire(demo, assistant, stories, stories_page, concurrency)
         for tab in (ask_tab, sources_tab):  # another user may have changed the index
             tab.select(
                 backend.refresh, None, _refreshed(ask, manage, status), api_visibility="private"
