@@ -137,7 +137,9 @@ def sweep(items_by_vector: dict, pairs) -> list[dict]:
         story_of, count = cluster(items_by_vector, config)
         sizes = Counter(story_of.values())
         multi = sum(1 for n in sizes.values() if n >= 2)
-        rows.append({**asdict(config), "stories": count, "multi_article": multi, **score(story_of, pairs)})
+        rows.append(
+            {**asdict(config), "stories": count, "multi_article": multi, **score(story_of, pairs)}
+        )
     return rows
 
 
@@ -192,6 +194,7 @@ def speed(assistant, work: Path) -> dict:
 
 def run(index_dir: Path, do_sweep: bool) -> dict:
     from common import open_assistant
+
     from assistant.settings import load_settings
 
     backend = load_settings().embedding_backend
@@ -228,10 +231,22 @@ def table(result: dict) -> list[str]:
     lines = [f"gold: {json.dumps(result['gold'])}", "", "default: " + json.dumps(result["default"])]
     lines += ["", "speed: " + json.dumps(result["speed"], indent=1)]
     if "sweep" in result:
-        keys = ["vector", "term_weight", "window_days", "threshold", "stories", "multi_article",
-                "recall_all", "recall_inference_query", "recall_comparison_query",
-                "recall_temporal_query", "precision", "bcubed_precision", "bcubed_recall",
-                "bcubed_f1"]  # fmt: skip
+        keys = [
+            "vector",
+            "term_weight",
+            "window_days",
+            "threshold",
+            "stories",
+            "multi_article",
+            "recall_all",
+            "recall_inference_query",
+            "recall_comparison_query",
+            "recall_temporal_query",
+            "precision",
+            "bcubed_precision",
+            "bcubed_recall",
+            "bcubed_f1",
+        ]
         lines += ["", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
         for row in result["sweep"]:
             lines.append("| " + " | ".join(str(row.get(k)) for k in keys) + " |")

@@ -29,31 +29,63 @@ TASS_DAY, FAKTY_DAY = "2022-11-07", "2022-11-08"
 
 # Four Zorland events months apart; Beta Post covers the first three but not the fourth.
 ZORLAND = {
-    "budget-alpha": ("Alpha Times", "2024-01-10", "Zorland parliament passes the 2024 budget",
+    "budget-alpha": (
+        "Alpha Times",
+        "2024-01-10",
+        "Zorland parliament passes the 2024 budget",
         "The Zorland parliament in Varnek passed the 2024 budget on Wednesday by 81 votes to 40."
-        " Finance minister Ilse Brandt said the budget raises spending on schools and roads."),
-    "budget-beta": ("Beta Post", "2024-01-10", "Zorland lawmakers approve budget for 2024",
+        " Finance minister Ilse Brandt said the budget raises spending on schools and roads.",
+    ),
+    "budget-beta": (
+        "Beta Post",
+        "2024-01-10",
+        "Zorland lawmakers approve budget for 2024",
         "Lawmakers in Varnek approved Zorland's 2024 budget on Wednesday, 81 votes to 40."
-        " Ilse Brandt, the finance minister, said schools and roads get more money."),
-    "flood-alpha": ("Alpha Times", "2024-03-12", "Floods hit eastern Zorland",
+        " Ilse Brandt, the finance minister, said schools and roads get more money.",
+    ),
+    "flood-alpha": (
+        "Alpha Times",
+        "2024-03-12",
+        "Floods hit eastern Zorland",
         "Heavy rain flooded villages along the Oska river in eastern Zorland on Tuesday."
-        " Rescue teams moved about 2,000 people to shelters, the Zorland interior ministry said."),
-    "flood-beta": ("Beta Post", "2024-03-12", "Thousands leave homes as Zorland river floods",
+        " Rescue teams moved about 2,000 people to shelters, the Zorland interior ministry said.",
+    ),
+    "flood-beta": (
+        "Beta Post",
+        "2024-03-12",
+        "Thousands leave homes as Zorland river floods",
         "The Oska river burst its banks in eastern Zorland on Tuesday after days of rain."
-        " About 2,000 people were taken to shelters, according to the Zorland interior ministry."),
-    "vote-alpha": ("Alpha Times", "2024-05-20", "Marek Olsen wins Zorland presidential vote",
+        " About 2,000 people were taken to shelters, according to the Zorland interior ministry.",
+    ),
+    "vote-alpha": (
+        "Alpha Times",
+        "2024-05-20",
+        "Marek Olsen wins Zorland presidential vote",
         "Marek Olsen won Zorland's presidential election on Sunday with 54 percent of the vote."
-        " The Zorland election commission said turnout was 61 percent."),
-    "vote-beta": ("Beta Post", "2024-05-20", "Olsen elected president of Zorland",
+        " The Zorland election commission said turnout was 61 percent.",
+    ),
+    "vote-beta": (
+        "Beta Post",
+        "2024-05-20",
+        "Olsen elected president of Zorland",
         "Zorland elected Marek Olsen president on Sunday; he took 54 percent of the vote."
-        " Turnout was 61 percent, the Zorland election commission said."),
-    "rates-alpha": ("Alpha Times", "2024-07-15", "Zorland central bank raises interest rates",
+        " Turnout was 61 percent, the Zorland election commission said.",
+    ),
+    "rates-alpha": (
+        "Alpha Times",
+        "2024-07-15",
+        "Zorland central bank raises interest rates",
         "The Bank of Zorland raised its main interest rate to 6 percent on Monday to slow"
-        " inflation. Governor Petra Lind said prices rose 9 percent in June."),
-    "snow-gamma": ("Gamma Daily", "2024-07-15", "Record snowfall closes Andes passes",
+        " inflation. Governor Petra Lind said prices rose 9 percent in June.",
+    ),
+    "snow-gamma": (
+        "Gamma Daily",
+        "2024-07-15",
+        "Record snowfall closes Andes passes",
         "Record snowfall closed the mountain passes between Chile and Argentina on Monday."
-        " Hundreds of lorries waited at the border for the roads to reopen."),
-}  # fmt: skip
+        " Hundreds of lorries waited at the border for the roads to reopen.",
+    ),
+}
 JOINER = (
     "Gamma Daily",
     "2024-01-11",
@@ -192,9 +224,7 @@ def test_blindspot_lists_the_outlet_that_usually_covers_zorland(zorland):
     stories = assistant.stories()
     rates = story_with(stories, "interest rates")
     assert "zorland" in rates.main_entities
-    assert [(r.outlet, r.covered, r.related) for r in rates.not_covered_by] == [
-        ("Beta Post", 3, 3)
-    ]
+    assert [(r.outlet, r.covered, r.related) for r in rates.not_covered_by] == [("Beta Post", 3, 3)]
     assert not story_with(stories, "budget").not_covered_by
     assert not story_with(stories, "snowfall").not_covered_by  # shares no entity
 
@@ -218,9 +248,7 @@ def test_blindspot_rule_needs_enough_related_stories_and_a_usual_share():
     assert stories["s4"].not_covered_by == []
     members.append(member("b3", "s3", "B", "2024-03-01", common))
     stories = {s.story_id: s for s in build_stories(members, {})}
-    assert [(r.outlet, r.covered, r.related) for r in stories["s4"].not_covered_by] == [
-        ("B", 2, 3)
-    ]
+    assert [(r.outlet, r.covered, r.related) for r in stories["s4"].not_covered_by] == [("B", 2, 3)]
     # with only two related stories nothing is listed
     fewer = [m for m in members if m.story_id != "s3"]
     assert all(not s.not_covered_by for s in build_stories(fewer, {}))
@@ -243,7 +271,15 @@ def test_stories_filters_by_outlet_and_dates(zorland):
 
 def item(article_id: str, vector, day: int, terms=()) -> Item:
     v = np.asarray(vector, dtype=np.float32)
-    return Item(article_id, "X", article_id, None, day * 86_400, v / np.linalg.norm(v), dict.fromkeys(terms, 1))
+    return Item(
+        article_id,
+        "X",
+        article_id,
+        None,
+        day * 86_400,
+        v / np.linalg.norm(v),
+        dict.fromkeys(terms, 1),
+    )
 
 
 def test_clusterer_joins_within_the_window_and_leaves():
@@ -285,7 +321,9 @@ def test_changed_claims_figures_and_hedges():
         "figure",
         "2,000 -> 3,500",
     )
-    assert changed("The alleged strike hit a depot.", "Officials confirmed the strike hit a depot.") == (
+    assert changed(
+        "The alleged strike hit a depot.", "Officials confirmed the strike hit a depot."
+    ) == (
         "hedge",
         "'alleged' -> 'confirmed'",
     )
@@ -322,7 +360,9 @@ def test_cli_lists_and_shows_stories(seed_assistant):
     timeline = shown.stdout.split("Timeline:")[1]
     assert timeline.index(f"{TASS_DAY}  TASS") < timeline.index(f"{FAKTY_DAY}  fakty.com.ua")
     assert "Reported by several outlets:" in shown.stdout
-    by_topic = run_cli("--index-dir", index, "story", "Kherson negotiations", "--no-compare", "--json")
+    by_topic = run_cli(
+        "--index-dir", index, "story", "Kherson negotiations", "--no-compare", "--json"
+    )
     assert by_topic.returncode == 0, by_topic.stderr
     assert json.loads(by_topic.stdout)["story"]["story_id"] == stories[0]["story_id"]
 

@@ -291,7 +291,9 @@ def build() -> dict:
                     lines=1,
                     elem_id="story-question",
                 )
-                ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="story-ask")
+                ask = gr.Button(
+                    "Ask", variant="primary", scale=1, min_width=80, elem_id="story-ask"
+                )
             answer = gr.HTML("", elem_id="story-answer")
         with gr.Column(scale=2, min_width=320):
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="story-sources")

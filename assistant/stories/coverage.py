@@ -45,11 +45,7 @@ def main_entities(group: list[Member], document_frequency: Counter) -> list[str]
         for term, count in member.terms.items():
             weight[term] += count
     needed = max(1, (len(group) + 1) // 2)
-    eligible = [
-        term
-        for term, n in carried.items()
-        if n >= needed and document_frequency[term] > n
-    ]
+    eligible = [term for term, n in carried.items() if n >= needed and document_frequency[term] > n]
     eligible.sort(key=lambda term: (-carried[term], -weight[term], term))
     return eligible[:MAIN_ENTITIES]
 

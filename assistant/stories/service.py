@@ -87,7 +87,9 @@ class Stories:
         """The story with id ``key``, else the story closest to ``key`` read as a topic."""
         key = (key or "").strip()
         if not key:
-            raise InputError("name a story by its id or a topic", hint="list them: assistant stories")
+            raise InputError(
+                "name a story by its id or a topic", hint="list them: assistant stories"
+            )
         stories = self.all()
         by_id = {s.story_id: s for s in stories}
         if key in by_id:

@@ -224,7 +224,9 @@ def article_vectors(store, article_ids: list[str], whole: bool) -> dict[str, tup
     if whole:
         got = store.collection().get(include=include)
     else:
-        got = store.collection().get(where={"article_id": {"$in": list(article_ids)}}, include=include)
+        got = store.collection().get(
+            where={"article_id": {"$in": list(article_ids)}}, include=include
+        )
     chunks: dict[str, list[tuple[int, np.ndarray]]] = {}
     for meta, vector in zip(got["metadatas"], got["embeddings"], strict=False):
         if meta is None or vector is None:

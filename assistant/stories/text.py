@@ -84,7 +84,8 @@ def format_story(view: StoryView) -> str:
     lines.append("\nSources (story quotes):")
     for citation in view.citations:
         lines.append(
-            f"[{citation.number}] {citation.outlet} — {citation.title} ({_day(citation.published)}),"
+            f"[{citation.number}] {citation.outlet} — {citation.title}"
+            f" ({_day(citation.published)}),"
             f" characters {citation.start}-{citation.end}"
         )
     return "\n".join(lines)

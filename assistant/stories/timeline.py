@@ -28,9 +28,20 @@ MAX_FIRST_REPORTS = 8
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[a-z]+")
 HEDGES = {
-    "alleged", "allegedly", "reportedly", "suspected", "unconfirmed", "purported",
-    "purportedly", "claimed", "possible", "possibly", "might", "likely", "unverified",
-}  # fmt: skip
+    "alleged",
+    "allegedly",
+    "reportedly",
+    "suspected",
+    "unconfirmed",
+    "purported",
+    "purportedly",
+    "claimed",
+    "possible",
+    "possibly",
+    "might",
+    "likely",
+    "unverified",
+}
 CONFIRMATIONS = {"confirmed", "confirms", "confirm", "officially", "verified", "announced"}
 
 
