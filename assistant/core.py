@@ -193,7 +193,7 @@ class Assistant:
         """The stories of the index (same event, several outlets) with their coverage and
         "not covered by" outlets, newest first; ``since``/``until``/``outlets`` keep those
         with an article published then by those outlets."""
-        return self.story_index.list(since=since, until=until, outlets=outlets)
+        return self.story_index.listing(since=since, until=until, outlets=outlets)
 
     def story(self, key: str, compare: bool = True):
         """One story by id or topic: coverage, timeline with lead claims, who reported what

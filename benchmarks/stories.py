@@ -179,10 +179,10 @@ def speed(assistant, work: Path) -> dict:
     for _ in range(10):
         stories._cache = None
         with Timer() as timer:
-            listed = stories.list()
+            listed = stories.listing()
         cold.append(timer.seconds)
         with Timer() as timer:
-            stories.list()
+            stories.listing()
         warm.append(timer.seconds)
     result["list_cold"] = latency_ms(cold)
     result["list_warm"] = latency_ms(warm)

@@ -174,9 +174,12 @@ def _comparison_html(view: StoryView) -> str:
     parts.append("</ul>")
     for outlet, claims in comparison.unique.items():
         if claims:
-            parts.append(f"<h3>Reported only by {escape_text(outlet)}</h3><ul>")
+            parts.append(
+                f"<details><summary><b>Reported only by {escape_text(outlet)}</b>"
+                f" ({len(claims)} claims)</summary><ul>"
+            )
             parts += [f'<li class="story-line">{quoted(c)}</li>' for c in claims]
-            parts.append("</ul>")
+            parts.append("</ul></details>")
     return "".join(parts)
 
 
@@ -282,7 +285,6 @@ def build() -> dict:
                     label="Story (id or topic)", scale=5, lines=1, max_lines=1, elem_id="story-key"
                 )
                 open_ = gr.Button("Open", scale=1, min_width=80, elem_id="story-open")
-            view = gr.HTML(EMPTY_STORY, elem_id="story-view")
             with gr.Row():
                 question = gr.Textbox(
                     placeholder="Ask about this story (its articles only)",
@@ -295,6 +297,7 @@ def build() -> dict:
                     "Ask", variant="primary", scale=1, min_width=80, elem_id="story-ask"
                 )
             answer = gr.HTML("", elem_id="story-answer")
+            view = gr.HTML(EMPTY_STORY, elem_id="story-view")
         with gr.Column(scale=2, min_width=320):
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="story-sources")
             with gr.Accordion("As JSON", open=False):

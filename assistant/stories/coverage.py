@@ -40,7 +40,7 @@ def group_members(members: Iterable[Member]) -> dict[str, list[Member]]:
 def main_entities(group: list[Member], document_frequency: Counter) -> list[str]:
     """The terms at least half of the story's articles carry and some other article too."""
     carried = Counter(term for member in group for term in set(member.terms))
-    weight = Counter()
+    weight: Counter[str] = Counter()
     for member in group:
         for term, count in member.terms.items():
             weight[term] += count

@@ -72,7 +72,7 @@ class Stories:
         self._cache = (version, stories)
         return stories
 
-    def list(self, since=None, until=None, outlets: list[str] | None = None) -> list[Story]:
+    def listing(self, since=None, until=None, outlets: list[str] | None = None) -> list[Story]:
         """Stories with an article from ``outlets`` published within [since, until]."""
         since, until = _day(since, "since"), _day(until, "until")
         if isinstance(outlets, str):

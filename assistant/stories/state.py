@@ -94,7 +94,10 @@ class StoryIndex:
         rows = self.db.execute(
             "SELECT article_id, story_id, outlet, title, published, ts, url, terms FROM members"
         ).fetchall()
-        return [Member(*row[:7], terms=json.loads(row[7])) for row in rows]
+        return [
+            Member(a, story, outlet, title or "", published, ts, url, json.loads(terms))
+            for a, story, outlet, title, published, ts, url, terms in rows
+        ]
 
     def titles(self) -> dict[str, str]:
         """Story id -> the article whose headline titles it."""
