@@ -374,3 +374,17 @@ def test_cli_story_errors_are_one_line(seed_assistant):
     assert unknown.stderr.startswith("error: ")
     bad_date = run_cli("--index-dir", index, "stories", "--since", "yesterday")
     assert bad_date.returncode == 2 and "since must be a date" in bad_date.stderr
+
+
+def test_rebuilt_index_is_clustered_again_and_a_deleted_table_comes_back(seed_assistant):
+    before = seed_assistant.stories()
+    seed_assistant.index(rebuild=True)
+    after = seed_assistant.stories()
+    assert [s.story_id for s in after] == [s.story_id for s in before]
+    assert seed_assistant.story_index.index.state("collection") == seed_assistant.store.active
+    table = Path(seed_assistant.settings.index_dir) / "stories.sqlite"
+    assert table.is_file()
+    fresh = Assistant(seed_assistant.settings, embeddings=seed_assistant.embeddings)
+    fresh.story_index.index.db.execute("DELETE FROM members")
+    fresh.story_index.index.db.execute("DELETE FROM state")
+    assert [s.story_id for s in fresh.stories()] == [s.story_id for s in before]

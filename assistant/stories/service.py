@@ -261,6 +261,8 @@ def _day(value, name: str) -> str | None:
 class _EmptyStore:
     """An index with no articles, as the story table reads it."""
 
+    active = None
+
     def __init__(self, version: str):
         self.version = version
 

@@ -82,18 +82,25 @@ class StoryIndex:
 
     def state(self, key: str) -> str | None:
         """A state value (``version``, ``config``)."""
-        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def is_current(self, version: str) -> bool:
-        """Whether the table reflects index ``version`` under the current config."""
-        return self.state("version") == version and self.state("config") == self._config_key()
+    def is_current(self, version: str, collection: str | None = None) -> bool:
+        """Whether the table reflects index ``version`` (of ``collection``) under the current
+        config."""
+        return (
+            self.state("version") == version
+            and self.state("config") == self._config_key()
+            and self.state("collection") == (collection or "")
+        )
 
     def members(self) -> list[Member]:
         """Every clustered article."""
-        rows = self.db.execute(
-            "SELECT article_id, story_id, outlet, title, published, ts, url, terms FROM members"
-        ).fetchall()
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT article_id, story_id, outlet, title, published, ts, url, terms FROM members"
+            ).fetchall()
         return [
             Member(a, story, outlet, title or "", published, ts, url, json.loads(terms))
             for a, story, outlet, title, published, ts, url, terms in rows
@@ -101,14 +108,16 @@ class StoryIndex:
 
     def titles(self) -> dict[str, str]:
         """Story id -> the article whose headline titles it."""
-        return dict(self.db.execute("SELECT story_id, title_article_id FROM stories").fetchall())
+        with self._lock:
+            return dict(self.db.execute("SELECT story_id, title_article_id FROM stories"))
 
     def items(self) -> list[Item]:
         """Every clustered article with its vector, for the clusterer."""
         column = "lead" if self.config.vector == "lead" else "mean"
-        rows = self.db.execute(
-            f"SELECT article_id, outlet, title, published, ts, terms, {column} FROM members"
-        ).fetchall()
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT article_id, outlet, title, published, ts, terms, {column} FROM members"
+            ).fetchall()
         return [
             Item(a, o, t or "", p, ts, np.frombuffer(v, dtype=np.float32), json.loads(terms))
             for a, o, t, p, ts, terms, v in rows
@@ -116,7 +125,8 @@ class StoryIndex:
 
     def story_map(self) -> dict[str, str]:
         """Article id -> story id."""
-        return dict(self.db.execute("SELECT article_id, story_id FROM members").fetchall())
+        with self._lock:
+            return dict(self.db.execute("SELECT article_id, story_id FROM members"))
 
     # ----- bringing it up to date ------------------------------------------------------------
 
@@ -124,17 +134,21 @@ class StoryIndex:
         """Cluster in the articles the index gained and drop those it lost since the last
         sync; re-cluster everything when the configuration changed."""
         with self._lock:
-            version = store.version
-            if self.is_current(version):
+            version, collection = store.version, getattr(store, "active", None) or ""
+            if self.is_current(version, collection):
                 return SyncReport({}, {})
             rows = {row.article_id: row for row in store.articles()}
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
-                if self.state("config") != self._config_key():
+                stale = (
+                    self.state("config") != self._config_key()
+                    or self.state("collection") != collection
+                )
+                if stale:  # new thresholds, or a rebuilt index (new vectors): start over
                     self.db.execute("DELETE FROM members")
                     self.db.execute("DELETE FROM stories")
                 report = self._apply(store, rows)
-                self._set_state(version=version, config=self._config_key())
+                self._set_state(version=version, config=self._config_key(), collection=collection)
             return report
 
     def _apply(self, store, rows: dict) -> SyncReport:
