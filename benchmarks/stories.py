@@ -119,6 +119,25 @@ def score(story_of: dict[str, str], pairs: dict[str, set[frozenset]]) -> dict:
     return result
 
 
+def by_distance(story_of: dict[str, str], pairs, items, limit_days: float) -> dict:
+    """Recall and counts of the gold pairs published within ``limit_days`` of each other and
+    of those further apart (a story's window cannot hold the latter unless others bridge)."""
+    ts = {item.article_id: item.ts for item in items}
+    near, far = [], []
+    for pair in pairs["all"]:
+        a, b = tuple(pair)
+        if ts.get(a) is None or ts.get(b) is None:
+            continue
+        together = story_of.get(a) == story_of.get(b)
+        (near if abs(ts[a] - ts[b]) <= limit_days * 86_400 else far).append(together)
+    return {
+        "pairs_within": len(near),
+        "recall_within": round(sum(near) / len(near), 4) if near else None,
+        "pairs_further": len(far),
+        "recall_further": round(sum(far) / len(far), 4) if far else None,
+    }
+
+
 def cluster(items_by_vector: dict, config: StoryConfig) -> tuple[dict[str, str], int]:
     """Article -> story id under ``config``, and the number of stories."""
     clusterer = Clusterer(config)
@@ -175,16 +194,18 @@ def speed(assistant, work: Path) -> dict:
     result["remove_one"] = {"story_sync_ms": round(1000 * leave.seconds, 1), "left": left.left}
     stories = Stories(assistant)
     stories._index = index
-    cold, warm = [], []
+    cold, cold_cpu, warm = [], [], []
     for _ in range(10):
         stories._cache = None
         with Timer() as timer:
             listed = stories.listing()
         cold.append(timer.seconds)
+        cold_cpu.append(timer.cpu_seconds)
         with Timer() as timer:
             stories.listing()
         warm.append(timer.seconds)
     result["list_cold"] = latency_ms(cold)
+    result["list_cold_cpu"] = latency_ms(cold_cpu)
     result["list_warm"] = latency_ms(warm)
     result["stories"] = len(listed)
     result["multi_outlet_stories"] = sum(1 for s in listed if len(s.outlets) >= 2)
@@ -219,6 +240,7 @@ def run(index_dir: Path, do_sweep: bool) -> dict:
         default = StoryConfig()
         story_of, count = cluster(items, default)
         result["default"] = {**asdict(default), "stories": count, **score(story_of, pairs)}
+        result["default_by_distance"] = by_distance(story_of, pairs, items["mean"], 3.0)
         if do_sweep:
             result["sweep"] = sweep(items, pairs)
     finally:
@@ -229,6 +251,7 @@ def run(index_dir: Path, do_sweep: bool) -> dict:
 def table(result: dict) -> list[str]:
     """Markdown lines of the result."""
     lines = [f"gold: {json.dumps(result['gold'])}", "", "default: " + json.dumps(result["default"])]
+    lines += ["", "by distance: " + json.dumps(result["default_by_distance"])]
     lines += ["", "speed: " + json.dumps(result["speed"], indent=1)]
     if "sweep" in result:
         keys = [

@@ -72,13 +72,16 @@ def build_stories(members: list[Member], titles: dict[str, str]) -> list[Story]:
     groups = group_members(members)
     document_frequency = Counter(term for m in members for term in set(m.terms))
     entities = {sid: main_entities(group, document_frequency) for sid, group in groups.items()}
-    terms_of = {sid: {t for m in group for t in m.terms} for sid, group in groups.items()}
+    carriers: dict[str, set[str]] = {}  # term -> the stories whose articles carry it
+    for m in members:
+        for term in m.terms:
+            carriers.setdefault(term, set()).add(m.story_id)
     outlets_of = {sid: {m.outlet for m in group} for sid, group in groups.items()}
     stories = []
     for story_id, group in groups.items():
         by_id = {m.article_id: m for m in group}
         head = by_id.get(titles.get(story_id, ""), group[0])
-        related = related_stories(story_id, entities[story_id], terms_of)
+        related = related_stories(story_id, entities[story_id], carriers)
         stories.append(
             Story(
                 story_id=story_id,
@@ -105,16 +108,14 @@ def build_stories(members: list[Member], titles: dict[str, str]) -> list[Story]:
     return stories
 
 
-def related_stories(story_id: str, main: list[str], terms_of: dict[str, set[str]]) -> list[str]:
-    """Other stories whose articles carry at least min(2, len(main)) of the main entities."""
+def related_stories(story_id: str, main: list[str], carriers: dict[str, set[str]]) -> list[str]:
+    """Other stories whose articles carry at least min(2, len(main)) of the main entities
+    (``carriers``: term -> the stories carrying it)."""
     if not main:
         return []
     needed = min(2, len(main))
-    return [
-        other
-        for other, terms in terms_of.items()
-        if other != story_id and len(terms.intersection(main)) >= needed
-    ]
+    hits = Counter(other for term in main for other in carriers.get(term, ()))
+    return sorted(other for other, n in hits.items() if n >= needed and other != story_id)
 
 
 def not_covering(
