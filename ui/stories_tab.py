@@ -106,11 +106,15 @@ def stories_html(stories: list[Story]) -> str:
         cards.append(
             f'<div class="story-card" data-story="{escape_text(story.story_id)}">'
             f'<div class="story-title">“{escape_text(story.title)}”</div>'
-            f'<div class="story-meta">{days} · {len(story.articles)} articles from'
-            f" {len(story.coverage)} outlets · {escape_text(story.story_id)}</div>"
+            f'<div class="story-meta">{days} · {_count(len(story.articles), "article")} from'
+            f" {_count(len(story.coverage), 'outlet')} · {escape_text(story.story_id)}</div>"
             f"{coverage_bars(story)}{_absent(story)}</div>"
         )
     return f'{STYLE}<div class="story-list">{"".join(cards)}</div>'
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _report(report: Report) -> str:

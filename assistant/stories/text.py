@@ -33,7 +33,8 @@ def format_stories(stories: list[Story]) -> str:
         if _day(story.last_published) != span:
             span += f" .. {_day(story.last_published)}"
         lines.append(f"\n[{story.story_id}] “{story.title}” ({span})")
-        lines.append(f"    {len(story.articles)} articles: {coverage_line(story)}")
+        noun = "article" if len(story.articles) == 1 else "articles"
+        lines.append(f"    {len(story.articles)} {noun}: {coverage_line(story)}")
         if story.not_covered_by:
             absent = ", ".join(
                 f"{row.outlet} (covered {row.covered} of {row.related} related stories)"
