@@ -1,4 +1,4 @@
-"""The ``assistant`` command line: index, sources, ask, compare, remove, serve.
+"""The ``assistant`` command line: index, sources, ask, compare, stories, story, remove, serve.
 
 Exit codes: 0 success; 1 finished but some files were skipped; 2 error (one line, no
 traceback; ``--debug`` shows it); 130 interrupted.
@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the LLM's cited summary on top (default: on when an LLM is set)",
     )
 
+    stories = sub.add_parser("stories", help="list stories (one event, several outlets)")
+    stories.add_argument("--since", help="stories with an article on or after (YYYY-MM-DD)")
+    stories.add_argument("--until", help="stories with an article on or before (YYYY-MM-DD)")
+    stories.add_argument("--outlet", action="append", dest="outlets", help="covered by this outlet")
+    stories.add_argument("--json", action="store_true", help="print the stories as JSON")
+
+    story = sub.add_parser("story", help="one story: timeline, first reports, comparison")
+    story.add_argument("key", metavar="ID|TOPIC", help="a story id (from `stories`) or a topic")
+    story.add_argument("--no-compare", action="store_true", help="skip the outlet comparison")
+    story.add_argument("--json", action="store_true", help="print the StoryView as JSON")
+
     serve = sub.add_parser("serve", help="start the browser chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
@@ -129,6 +140,8 @@ def _run(args) -> int:
         "remove": _remove,
         "ask": _ask,
         "compare": _compare,
+        "stories": _stories,
+        "story": _story,
         "serve": _serve,
     }[args.command]
     return handler(assistant, args)
@@ -305,6 +318,30 @@ def _summary_lines(result) -> list[str]:
 
 def _wrapped(text: str, first: str = "     ") -> str:
     return textwrap.fill(text, width=96, initial_indent=first, subsequent_indent=" " * len(first))
+
+
+def _stories(assistant, args) -> int:
+    from .stories.text import format_stories
+
+    assistant.ensure_index(progress=progress_bar("building the index"))
+    found = assistant.stories(since=args.since, until=args.until, outlets=args.outlets)
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in found], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(format_stories(found))
+    return EXIT_OK
+
+
+def _story(assistant, args) -> int:
+    from .stories.text import format_story
+
+    assistant.ensure_index(progress=progress_bar("building the index"))
+    view = assistant.story(args.key, compare=not args.no_compare)
+    if args.json:
+        print(view.model_dump_json(indent=2))
+        return EXIT_OK
+    print(format_story(view))
+    return EXIT_OK
 
 
 def _serve(assistant, args) -> int:

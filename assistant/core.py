@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -85,6 +86,7 @@ class Assistant:
         self._answerer = answerer
         self._extractive: ExtractiveAnswerer | None = None
         self._store: IndexStore | None = None
+        self._stories = None
         self._lock = threading.RLock()
 
     # ----- parts, built lazily ---------------------------------------------------------------
@@ -149,9 +151,10 @@ class Assistant:
         """Sync the index with ``paths`` (default: the configured sources), removing deleted."""
         paths = list(paths) if paths else list(self.settings.sources)
         if rebuild:
-            return self.store.rebuild(paths, progress=progress)
+            return self._stories_after(self.store.rebuild(paths, progress=progress))
         self.store.check_embedder()
-        return self.store.sync(paths, remove_missing=True, progress=progress)
+        report = self.store.sync(paths, remove_missing=True, progress=progress)
+        return self._stories_after(report)
 
     def add_sources(
         self, paths: Iterable[Path | str], progress: Progress | None = None
@@ -163,9 +166,10 @@ class Assistant:
         urls, files = split_sources(paths)
         self.store.check_embedder()
         if urls and not files:
-            return add_urls(self, urls)
+            return self._stories_after(add_urls(self, urls))
         report = self.store.sync(files, remove_missing=False, progress=progress)
-        return merge_reports(report, add_urls(self, urls)) if urls else report
+        report = merge_reports(report, add_urls(self, urls)) if urls else report
+        return self._stories_after(report)
 
     def refresh_web(self, urls: list[str] | None = None, feeds: bool = True, stop=None):
         """Fetch the followed feeds and pages (sources file, ``ASSISTANT_FEEDS``) and ``urls``;
@@ -177,7 +181,54 @@ class Assistant:
 
     def remove_sources(self, keys: Iterable[str]) -> list[str]:
         """Remove indexed articles by article id or origin; returns what was removed."""
-        return self.store.remove(keys)
+        return self._stories_after(self.store.remove(keys))
+
+    # ----- stories (see assistant.stories) -----------------------------------------------------
+
+    @property
+    def story_index(self):
+        """The index's stories (:class:`assistant.stories.Stories`), kept beside it."""
+        with self._lock:
+            if self._stories is None:
+                from .stories import Stories
+
+                self._stories = Stories(self)
+            return self._stories
+
+    def _stories_after(self, result):
+        """After an index change: new articles join (or start) stories, removed ones leave.
+
+        The story table is a cache (every read syncs it too), so its failure does not fail
+        the index change: it is logged."""
+        try:
+            self.story_index.sync()
+        except Exception:  # noqa: BLE001 - derived data; the next read retries
+            logging.getLogger(__name__).warning("updating the stories failed", exc_info=True)
+        return result
+
+    def stories(self, since=None, until=None, outlets: list[str] | None = None) -> list:
+        """The stories of the index (same event, several outlets) with their coverage and
+        "not covered by" outlets, newest first; ``since``/``until``/``outlets`` keep those
+        with an article published then by those outlets."""
+        return self.story_index.listing(since=since, until=until, outlets=outlets)
+
+    def story(self, key: str, compare: bool = True):
+        """One story by id or topic: coverage, timeline with lead claims, who reported what
+        first, changed claims, and (``compare``) the comparison of its outlets."""
+        if not isinstance(key, str):
+            raise InputError("name a story by its id or a topic")
+        key = clean_question(key, self.settings.max_question_chars)
+        self.store.check_embedder()
+        return self.story_index.view(key, compare=compare)
+
+    def story_for_citations(self, citations) -> object | None:
+        """The story that every cited article belongs to, or None."""
+        return self.story_index.for_citations(list(citations or []))
+
+    def ask_story(self, key: str, question: str) -> Answer:
+        """Answer ``question`` from the articles of one story (by id or topic) only."""
+        self.store.check_embedder()
+        return self.story_index.ask(key, question)
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the configured sources when there is none yet."""

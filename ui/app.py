@@ -25,7 +25,7 @@ from starlette.middleware import Middleware
 from assistant.core import Assistant
 from assistant.errors import ConfigError
 
-from . import layout, web_sources
+from . import layout, stories_tab, web_sources
 from .access import (
     AccessGuard,
     LoginThrottle,
@@ -172,12 +172,15 @@ def build_demo(
                 ask = layout.ask_tab(choices)
             with gr.Tab("Compare outlets", id="compare") as compare_tab:
                 compare = layout.compare_tab(choices)
+            with gr.Tab("Stories", id="stories") as stories_page:
+                stories = stories_tab.build()
             with gr.Tab("Sources", id="sources") as sources_tab:
                 manage = layout.sources_tab(max_files, max_file_bytes)
         index.filters = [ask["outlets"], compare["outlets"]]
         _wire_ask(questions, ask, answers, concurrency)
         _wire_compare(questions, compare, concurrency)
         _wire_sources(demo, index, ask, manage, status)
+        stories_tab.wire(demo, assistant, stories, stories_page, concurrency)
         refreshed = _refreshed(ask, manage, status)
         for tab in (ask_tab, sources_tab):  # another user may have changed the index
             tab.select(index.refresh, None, refreshed, api_visibility="private")

@@ -17,7 +17,7 @@ from assistant.core import Assistant, printable_text
 from assistant.errors import AssistantError
 from assistant.models import Answer
 
-from . import render
+from . import render, stories_tab
 from .limits import RateLimiter, client_id, limit_message
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class QuestionHandlers:
         return (
             "",
             chat,
-            render.coverage_html(answer),
+            render.coverage_html(answer) + stories_tab.story_link_html(self.assistant, answer),
             render.sources_html(answer, turn),
             answers,
             data,
