@@ -70,7 +70,8 @@ def check_index_dir(index_dir: Path) -> None:
         raise IndexStoreError(f"the index path {index_dir} is a file, not a folder")
     # "models": the onnx-int8 embedder's export; a folder whose ledger is in a database
     # (ASSISTANT_LEDGER_URL) has no ledger file, only these.
-    # "web": fetch state of followed feeds and URLs (assistant/web).
+    # "web": fetch state of followed feeds and URLs (assistant/web); "stories.sqlite": the
+    # story clusters (assistant/stories); "uploads": files added in the browser chat (ui/).
     ours = {
         LEDGER_FILE,
         CHROMA_DIR,
@@ -78,6 +79,10 @@ def check_index_dir(index_dir: Path) -> None:
         LOCK_FILE,
         "models",
         "web",
+        "stories.sqlite",
+        "stories.sqlite-wal",
+        "stories.sqlite-shm",
+        "uploads",
         "README.md",
         ".gitkeep",
     }

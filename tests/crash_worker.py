@@ -50,9 +50,9 @@ class KillSwitch:
 
 def install_kill_points(switch: KillSwitch) -> None:
     """Wrap the store's steps so that ``switch`` sees each named point."""
-    from assistant import ledger, lexical, store
+    from assistant import chroma_store, ledger, lexical, store
 
-    upsert = store._Collection.upsert
+    upsert = chroma_store.GuardedCollection.upsert
 
     def upsert_then(self, **kwargs):
         upsert(self, **kwargs)
@@ -83,7 +83,7 @@ def install_kill_points(switch: KillSwitch) -> None:
         switch.reached("collection_gc")
         return own_collections(self)
 
-    store._Collection.upsert = upsert_then
+    chroma_store.GuardedCollection.upsert = upsert_then
     ledger.Ledger.transaction = transaction_then
     lexical.os = OsWithKillPoint()
     store.IndexStore._own_collections = own_collections_then
