@@ -1,18 +1,26 @@
 """The retrieval chain, built by one factory from parts passed in.
 
-    (history + question -> standalone question) -> retrieve -> answer (-> ground) -> Answer
+    prepare:  (history + question -> standalone question) -> retrieve -> Prepared
+    answer:   Prepared -> answerer (-> ground) -> Answer
 
-Input: a dict with ``question`` and optional ``history``, ``outlets``, ``since``, ``until``,
-``k``. Output: an :class:`~assistant.models.Answer`.
+Both :meth:`Assistant.answer` and :meth:`Assistant.stream` run the same prepare step once;
+streaming then hands the Prepared passages to the answerer's ``stream``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
+
+if TYPE_CHECKING:
+    from .models import Answer
+    from .protocols import Answerer
 
 FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|and what|so|then)\b|\b(it|its|they|them|their|"
@@ -61,16 +69,30 @@ def heuristic_standalone(question: str, history: list[tuple[str, str]]) -> str:
     return question
 
 
-def build_chain(
-    retriever,
-    answerer,
-    condense: Callable[[str, list[tuple[str, str]]], str] | None = None,
-    k: int = 8,
-) -> Runnable:
-    """The LCEL chain: standalone question -> retrieve -> answer -> Answer.
+@dataclass(frozen=True)
+class Prepared:
+    """A question made ready to answer: validated inputs, the standalone question, passages.
 
-    ``answerer`` has ``answer(question, documents) -> Answer`` (the generative answerer
-    grounds its own output); ``condense`` rewrites a follow-up into a standalone question.
+    ``question`` is what the user asked (the Answer carries it); ``standalone`` is the
+    question the passages were retrieved for and the answerer answers.
+    """
+
+    question: str
+    standalone: str
+    documents: list[Document]
+    inputs: dict = field(default_factory=dict)
+
+
+Condense = Callable[[str, list[tuple[str, str]]], str]
+
+
+def build_prepare(
+    retriever: BaseRetriever, condense: Condense | None = None, k: int = 8
+) -> Runnable:
+    """The prepare step: (history + question -> standalone question) -> retrieve -> Prepared.
+
+    Input: a dict with ``question`` and optional ``history``, ``outlets``, ``since``,
+    ``until``, ``k`` (already validated by the caller).
     """
     rewrite = condense or heuristic_standalone
 
@@ -81,7 +103,7 @@ def build_chain(
             "standalone": rewrite(inputs["question"], history) if history else inputs["question"],
         }
 
-    def retrieve(inputs: dict) -> dict:
+    def retrieve(inputs: dict) -> Prepared:
         documents = retriever.invoke(
             inputs["standalone"],
             k=inputs.get("k") or k,
@@ -89,14 +111,32 @@ def build_chain(
             since=inputs.get("since"),
             until=inputs.get("until"),
         )
-        return {**inputs, "documents": documents}
+        return Prepared(inputs["question"], inputs["standalone"], list(documents), inputs)
 
-    def answer(inputs: dict):
-        result = answerer.answer(inputs["standalone"], inputs["documents"])
-        return result.model_copy(update={"question": inputs["question"]})
-
-    return (
-        RunnableLambda(standalone, name="standalone_question")
-        | RunnableLambda(retrieve, name="retrieve")
-        | RunnableLambda(answer, name="answer")
+    return RunnableLambda(standalone, name="standalone_question") | RunnableLambda(
+        retrieve, name="retrieve"
     )
+
+
+def build_answer_step(answerer: Answerer) -> Runnable:
+    """The answer step: Prepared -> Answer (the generative answerer grounds its own output)."""
+
+    def answer(prepared: Prepared) -> Answer:
+        result = answerer.answer(prepared.standalone, prepared.documents)
+        return result.model_copy(update={"question": prepared.question})
+
+    return RunnableLambda(answer, name="answer")
+
+
+def build_chain(
+    retriever: BaseRetriever,
+    answerer: Answerer,
+    condense: Condense | None = None,
+    k: int = 8,
+) -> Runnable:
+    """The whole LCEL chain: the prepare step, then the answer step (one Answer out).
+
+    ``answerer`` has ``answer(question, documents) -> Answer``; ``condense`` rewrites a
+    follow-up into a standalone question.
+    """
+    return build_prepare(retriever, condense, k) | build_answer_step(answerer)

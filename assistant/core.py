@@ -9,12 +9,21 @@ from datetime import date
 from pathlib import Path
 
 from langchain_core.documents import Document
+from langchain_core.runnables import Runnable
 
-from .chain import build_chain
+from .chain import (
+    Condense,
+    Prepared,
+    build_answer_step,
+    build_chain,
+    build_prepare,
+    heuristic_standalone,
+)
 from .compare import Comparison, compare_outlets
 from .errors import ConfigError, InputError, LLMError
 from .extractive import ExtractiveAnswerer
 from .models import Answer
+from .protocols import Answerer, Completer, Condenser, StreamingAnswerer
 from .retrieval import HybridRetriever
 from .settings import Settings, load_settings
 from .store import IndexReport, IndexStore, Progress, make_store
@@ -134,10 +143,11 @@ class Assistant:
             self._extractive = ExtractiveAnswerer(self.embeddings)
         return self._extractive
 
-    def chain(self, answerer=None):
-        """The retrieval chain (see :func:`assistant.chain.build_chain`)."""
+    def chain(self, answerer: Answerer | None = None) -> Runnable:
+        """The whole retrieval chain as one Runnable (see :func:`assistant.chain.build_chain`);
+        :meth:`answer` and :meth:`stream` run its two steps themselves."""
         answerer = answerer or self.answerer
-        condense = getattr(answerer, "condense", None)
+        condense = answerer.condense if isinstance(answerer, Condenser) else None
         return build_chain(self.retriever, answerer, condense=condense, k=self.settings.top_k)
 
     # ----- indexing --------------------------------------------------------------------------
@@ -309,7 +319,7 @@ class Assistant:
                     hint="pass --llm (e.g. --llm ollama:llama3.2) or set ASSISTANT_LLM",
                 )
             return False
-        return summary is not False and hasattr(self.answerer, "complete")
+        return summary is not False and isinstance(self.answerer, Completer)
 
     def answer(
         self,
@@ -321,25 +331,14 @@ class Assistant:
         k: int | None = None,
     ) -> Answer:
         """Answer ``question`` from the indexed articles, citing each outlet's passages."""
-        question = clean_question(question, self.settings.max_question_chars)
-        inputs = {
-            "question": question,
-            "history": history,
-            **clean_filters(outlets, since, until, k),
-        }
-        try:
-            with self.store.reading():  # one read of the ledger state for the whole request
-                self.store.check_embedder()
-                return self.chain().invoke(inputs)
-        except LLMError as error:
-            return self._fallback(inputs, error)
-
-    def _fallback(self, inputs: dict, error: LLMError) -> Answer:
-        """The extractive answer, with a notice, when the LLM failed and fallback is on."""
-        if not self.settings.llm_fallback:
-            raise error
-        result = self.chain(self.extractive_answerer).invoke(inputs)
-        return result.model_copy(update={"notice": fallback_notice(error)})
+        inputs = self._inputs(question, outlets, history, since, until, k)
+        with self.store.reading():  # one read of the ledger state for the whole request
+            self.store.check_embedder()
+            try:
+                prepared = self.prepare(inputs)
+                return build_answer_step(self.answerer).invoke(prepared)
+            except LLMError as error:
+                return self._fallback(inputs, error)
 
     def stream(
         self,
@@ -354,47 +353,73 @@ class Assistant:
 
         A generative answerer streams the model's tokens as they come (the final
         :class:`Answer` carries the grounded, renumbered text); the extractive one yields
-        its paragraphs.
+        its paragraphs. The question is validated and the passages retrieved (the same
+        prepare step as :meth:`answer`) before the first piece.
         """
-        if not hasattr(self.answerer, "stream"):
-            result = self.answer(
-                question, outlets=outlets, history=history, since=since, until=until, k=k
-            )
-            yield from _paragraphs_then(result)
+        inputs = self._inputs(question, outlets, history, since, until, k)
+        answerer = self.answerer
+        # The ledger snapshot is thread-local and a generator may resume on another thread,
+        # so the whole read happens here, before the first yield.
+        with self.store.reading():
+            self.store.check_embedder()
+            try:
+                prepared = self.prepare(inputs)
+                finished = (
+                    None
+                    if isinstance(answerer, StreamingAnswerer)
+                    else build_answer_step(answerer).invoke(prepared)
+                )
+            except LLMError as error:
+                finished = self._fallback(inputs, error)
+        if finished is not None:
+            yield from _paragraphs_then(finished)
             return
-        question = clean_question(question, self.settings.max_question_chars)
-        self.store.check_embedder()
-        inputs = {
-            "question": question,
+        try:
+            yield from self._streamed(answerer, prepared)
+        except LLMError as error:
+            yield from _paragraphs_then(self._fallback_from(prepared, error))
+
+    @staticmethod
+    def _streamed(answerer: StreamingAnswerer, prepared: Prepared) -> Iterator[str | Answer]:
+        """The answerer's pieces for prepared passages; the final Answer carries the question."""
+        for piece in answerer.stream(prepared.standalone, prepared.documents):
+            if isinstance(piece, Answer):
+                piece = piece.model_copy(update={"question": prepared.question})
+            yield piece
+
+    def prepare(self, inputs: dict, condense: Condense | None = None) -> Prepared:
+        """The prepare step for validated ``inputs``: standalone question and passages.
+
+        ``condense`` defaults to the answerer's own (an LLM's), else the heuristic one.
+        """
+        if condense is None and isinstance(self.answerer, Condenser):
+            condense = self.answerer.condense
+        return build_prepare(self.retriever, condense, k=self.settings.top_k).invoke(inputs)
+
+    def _inputs(self, question, outlets, history, since, until, k) -> dict:
+        """The request's inputs, validated once (an InputError names what is wrong)."""
+        return {
+            "question": clean_question(question, self.settings.max_question_chars),
             "history": history,
             **clean_filters(outlets, since, until, k),
         }
-        try:
-            yield from self._generative_stream(inputs)
-        except LLMError as error:
-            yield from _paragraphs_then(self._fallback(inputs, error))
 
-    def _generative_stream(self, inputs: dict) -> Iterator[str | Answer]:
-        capture = _CapturePassages(condense=getattr(self.answerer, "condense", None))
-        self.chain(capture).invoke(inputs)  # the chain's standalone question and retrieval
-        for piece in self.answerer.stream(capture.question, capture.documents):
-            if isinstance(piece, Answer):
-                piece = piece.model_copy(update={"question": inputs["question"]})
-            yield piece
+    def _fallback(self, inputs: dict, error: LLMError) -> Answer:
+        """The extractive answer, with a notice, when the LLM failed and fallback is on.
 
+        The LLM may have failed while condensing the question, so the question is prepared
+        again with the heuristic rewrite.
+        """
+        if not self.settings.llm_fallback:
+            raise error
+        return self._fallback_from(self.prepare(inputs, condense=heuristic_standalone), error)
 
-class _CapturePassages:
-    """Stands in for the answerer to keep the chain's standalone question and passages."""
-
-    def __init__(self, condense=None):
-        self.question = ""
-        self.documents: list[Document] = []
-        self.condense = condense
-
-    def answer(self, question: str, documents: list[Document]) -> Answer:
-        """Record what the real answerer would get."""
-        self.question, self.documents = question, documents
-        return Answer.refusal(question)
+    def _fallback_from(self, prepared: Prepared, error: LLMError) -> Answer:
+        """The extractive answer to already prepared passages, with the fallback notice."""
+        if not self.settings.llm_fallback:
+            raise error
+        result = build_answer_step(self.extractive_answerer).invoke(prepared)
+        return result.model_copy(update={"notice": fallback_notice(error)})
 
 
 def _paragraphs_then(result: Answer) -> Iterator[str | Answer]:

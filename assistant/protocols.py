@@ -55,3 +55,21 @@ class StreamingAnswerer(Answerer, Protocol):
     def stream(self, question: str, documents: list[Document]) -> Iterator[str | Answer]:
         """Pieces of text, then the final :class:`Answer`."""
         ...
+
+
+@runtime_checkable
+class Condenser(Protocol):
+    """An answerer that rewrites a follow-up question into a standalone one (an LLM's)."""
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
+        """The standalone question ``question`` means after ``history`` (user, bot) pairs."""
+        ...
+
+
+@runtime_checkable
+class Completer(Protocol):
+    """An answerer backed by a chat model that can complete any prompt (comparison summary)."""
+
+    def complete(self, messages: list) -> str:
+        """The model's whole reply to ``messages``."""
+        ...

@@ -279,3 +279,62 @@ def test_openai_without_key_or_server_is_a_config_error(monkeypatch):
 def test_llamacpp_with_a_missing_model_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         make_chat_model(load_settings(llm=f"llamacpp:{tmp_path / 'nope.gguf'}"))
+
+
+class CountingRetriever:
+    """Wraps the real retriever and counts how often the chain retrieves."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def invoke(self, question, **filters):
+        self.calls += 1
+        return self.inner.invoke(question, **filters)
+
+
+def counting(assistant: Assistant, monkeypatch) -> CountingRetriever:
+    """Make ``assistant`` retrieve through a counter (our own seam: Assistant.retriever)."""
+    counter = CountingRetriever(assistant.retriever)
+    monkeypatch.setattr(type(assistant), "retriever", property(lambda self: counter))
+    return counter
+
+
+def test_streaming_prepares_once_and_answers_the_prepared_passages(
+    seed_assistant, real_embeddings, monkeypatch
+):
+    chat = scripted(
+        "What does TASS say about anti-drone missiles sent to Kiev?",
+        "TASS reports that Washington and NATO confirmed sending anti-drone missiles to Kiev.",
+    )
+    assistant = with_answerer(seed_assistant, generative(chat, real_embeddings))
+    counter = counting(assistant, monkeypatch)
+    history = [("What does fakty.com.ua say about trenches?", "It says Russia digs trenches.")]
+    pieces = list(assistant.stream("And what about missiles?", history=history))
+    assert counter.calls == 1  # no stand-in run of the chain just to capture passages
+    assert len(chat.received) == 2  # one condense, one answer
+    final = pieces[-1]
+    assert isinstance(final, Answer) and final.question == "And what about missiles?"
+    assert final.outlets == ["TASS"]
+
+
+def test_a_failing_llm_mid_stream_falls_back_on_the_same_passages(
+    seed_assistant, real_embeddings, monkeypatch
+):
+    assistant = with_answerer(
+        seed_assistant, generative(BrokenChat(messages=iter([])), real_embeddings)
+    )
+    counter = counting(assistant, monkeypatch)
+    pieces = list(assistant.stream("What would a complete defeat of Putin lead to?"))
+    assert counter.calls == 1
+    assert pieces[-1].answerer == "extractive" and ENDPOINT in pieces[-1].notice
+
+
+def test_the_chain_is_the_prepare_step_then_the_answer_step(seed_assistant):
+    from assistant.chain import build_answer_step
+
+    question = "What would a complete defeat of Putin lead to?"
+    inputs = {"question": question, "history": None}
+    prepared = seed_assistant.prepare(inputs)
+    assert prepared.question == prepared.standalone == question and prepared.documents
+    stepwise = build_answer_step(seed_assistant.answerer).invoke(prepared)
+    assert stepwise == seed_assistant.chain().invoke(inputs) == seed_assistant.answer(question)
