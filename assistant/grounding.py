@@ -68,6 +68,7 @@ _MARKER_WITH_SPACE = re.compile(rf"\s*{_MARKER.pattern}", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _AFTER_CITED_STOP = re.compile(r"\]\s*[.!?]+[\"'”’»)]*\s+")
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s[-–—]\s)\s*")
+_VERDICT = re.compile(r"^\W*(?:yes|no|both|neither|only|none|the answer is)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TRAILING_PUNCTUATION = re.compile(r"[.!?…:;]+[\"'”’»)]*$")
 _COVERAGE_STATEMENT = re.compile(
@@ -183,7 +184,8 @@ class _Sentence:
     raw: Span  # in the generated text
     claim: str  # without markers
     cited: list[int] = field(default_factory=list)  # valid passage numbers (1-based)
-    kind: str = "claim"  # claim | framing | coverage
+    kind: str = "claim"  # claim | framing | coverage | verdict (a bare "Yes." / "Both do.")
+    verdict: bool = False  # states the answer's conclusion ("Yes", "Both", "Only TASS ...")
     prefix: str = ""  # list bullet ("-", "1.") the sentence's line starts with
     supported: bool = True
     # (passage index, quote span) pairs backing the sentence
@@ -288,6 +290,7 @@ class Grounder:
         vectors = self._embed([s.claim for s in claims])
         for sentence, vector in zip(claims, vectors, strict=True):
             self._check(sentence, vector, passages, outlets)
+        judge_verdicts(sentences)
 
     def _check(self, sentence: _Sentence, vector, passages: list[_Passage], outlets) -> None:
         named = outlets_named_in(sentence.claim, outlets)
@@ -299,6 +302,31 @@ class Grounder:
             cited = _best_per_outlet(good, passages, named)
         sentence.supported = bool(cited)
         sentence.sources = [(i, good[i].quote) for i in cited]
+
+
+def judge_verdicts(sentences: Sequence[_Sentence]) -> None:
+    """A verdict ("Yes, both report it", "Only TASS does") stands on the claims after it (its
+    parts, up to the next verdict): it is supported only when every part is, and a bare
+    verdict ("Yes.") cites what its parts cite. A verdict with no part behind it is only as
+    good as its own check; a bare one with none is unsupported."""
+    for index, verdict in enumerate(sentences):
+        if not verdict.verdict:
+            continue
+        parts = []
+        for later in sentences[index + 1 :]:
+            if later.verdict:
+                break
+            if later.kind == "claim":
+                parts.append(later)
+        bare = verdict.kind == "verdict"
+        if not parts:
+            verdict.supported = verdict.supported and not bare
+        else:
+            verdict.supported = verdict.supported and all(part.supported for part in parts)
+        if not verdict.supported:
+            verdict.sources = []
+        elif bare:
+            verdict.sources = list(dict.fromkeys(src for part in parts for src in part.sources))
 
 
 def _best_per_outlet(good: dict[int, Support], passages: list[_Passage], named) -> list[int]:
@@ -333,6 +361,11 @@ def split_answer(text: str, n_passages: int, outlets: Sequence[str] = ()) -> lis
                 continue
             prefix = bullet.group().strip() + " " if bullet and position == 0 else ""
             sentence = _Sentence(raw=raw, claim=claim, kind=_kind(claim, outlets), prefix=prefix)
+            verdict = _VERDICT.match(claim) if sentence.kind in ("claim", "framing") else None
+            if verdict:
+                sentence.verdict = True
+                if not content_terms(claim[verdict.end() :], outlets):
+                    sentence.kind = "verdict"  # bare: nothing in it to check but its parts
             _add_citations(sentence, piece, n_passages)
             sentences.append(sentence)
     return sentences

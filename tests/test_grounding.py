@@ -209,3 +209,38 @@ def test_framing_sentences_are_kept_without_citations(grounder, passages):
     )
     assert [s.supported for s in answer.sentences] == [True, True]
     assert answer.sentences[0].citations == []
+
+
+def test_a_bare_verdict_stands_on_its_parts_and_cites_them(grounder, passages):
+    tass = number_of(passages, "anti-drone missiles")
+    fakty = number_of(passages, "triple line of trenches")
+    text = (
+        "Yes.\n"
+        f"TASS reports that Washington and NATO confirmed sending anti-drone missiles [{tass}]. "
+        f"According to fakty.com.ua, Russia is building a triple line of trenches [{fakty}]."
+    )
+    answer = grounder.ground(QUESTION, text, passages, "openai:test")
+    assert [s.supported for s in answer.sentences] == [True, True, True]
+    assert answer.sentences[0].citations == [1, 2]
+    assert answer.text.startswith("Yes [1][2].")
+
+
+def test_a_verdict_whose_part_is_unsupported_is_unsupported(grounder, passages):
+    tass = number_of(passages, "anti-drone missiles")
+    text = (
+        f"Both outlets report on weapons for Kiev [{tass}]. "
+        f"TASS reports that Washington and NATO confirmed sending anti-drone missiles [{tass}]. "
+        f"fakty.com.ua reports that Germany will send 500 tanks to Ukraine next year [{tass}]."
+    )
+    answer = grounder.ground(QUESTION, text, passages, "openai:test")
+    assert [s.supported for s in answer.sentences] == [False, True, False]
+    assert answer.sentences[0].citations == []
+    assert answer.text.startswith("Both outlets report on weapons for Kiev. ")
+
+
+def test_a_bare_verdict_with_nothing_behind_it_is_unsupported(grounder, passages):
+    text = "No.\nThe articles say Russia builds trenches."
+    sentences = split_answer(text, len(passages), ["TASS", "fakty.com.ua"])
+    assert sentences[0].kind == "verdict" and sentences[0].verdict
+    answer = grounder.ground(QUESTION, "Yes.", passages, "openai:test")
+    assert answer.refused  # a verdict alone claims nothing checkable
