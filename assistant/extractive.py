@@ -36,6 +36,7 @@ class ExtractiveConfig:
     min_term_overlap: float = 0.34  # ...unless this share of the question's terms is matched
     passage_floor: float = 0.30  # once covered, passages under this cosine (and overlap) are noise
     outlet_margin: float = 0.15  # outlets whose best passage is this close to the best are cited
+    lexical_margin: float = 0.6  # ...or whose best sentence matches this share of the best's terms
     cite_named: bool = True  # outlets the question names are cited when they have a passage
     max_sentences: int = 6
     per_outlet: int = 2
@@ -160,10 +161,14 @@ class ExtractiveAnswerer:
         named = (
             set(outlets_named_in(question, list(best_by_outlet))) if config.cite_named else set()
         )
+        best_lexical = _best_lexical_by_outlet(candidates)
+        top_lexical = max(best_lexical.values(), default=0.0)
         covering = [
             outlet
             for outlet, best in best_by_outlet.items()
-            if best >= bar or (outlet in named and best >= config.passage_floor)
+            if best >= bar
+            or (outlet in named and best >= config.passage_floor)
+            or _matches_as_well(best_lexical.get(outlet, 0.0), top_lexical, best, config)
         ]
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
@@ -179,6 +184,23 @@ class ExtractiveAnswerer:
         chosen = _drop_near_duplicates(chosen)[: config.max_sentences]
         order = {outlet: index for index, outlet in enumerate(_outlet_order(chosen))}
         return sorted(chosen, key=lambda c: (order[c.outlet], c.key))
+
+
+def _best_lexical_by_outlet(candidates: list[_Candidate]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for candidate in candidates:
+        best[candidate.outlet] = max(best.get(candidate.outlet, 0.0), candidate.lexical)
+    return best
+
+
+def _matches_as_well(lexical: float, top_lexical: float, similarity: float, config) -> bool:
+    """An outlet whose best sentence matches the question's terms nearly as well as the best
+    outlet's is cited, however strongly one short article matches as a whole (issue 16)."""
+    return (
+        top_lexical > 0
+        and lexical >= config.lexical_margin * top_lexical
+        and similarity >= config.passage_floor
+    )
 
 
 def _outlet_order(chosen: list[_Candidate]) -> list[str]:
@@ -230,7 +252,7 @@ def compose(question: str, chosen: list[_Candidate]) -> Answer:
     current_outlet, parts = None, []
     for number, candidate in enumerate(chosen, start=1):
         citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
-        quote = f"“{candidate.text}” [{number}]"
+        quote = f"“{neutralise_markers(candidate.text)}” [{number}]"
         if candidate.outlet != current_outlet:
             if parts:
                 blocks.append(" ".join(parts))
@@ -249,6 +271,15 @@ def compose(question: str, chosen: list[_Candidate]) -> Answer:
         sentences=sentences,
         answerer="extractive",
     )
+
+
+_MARKER_IN_QUOTE = re.compile(r"\[(?=\d+\])")
+
+
+def neutralise_markers(text: str) -> str:
+    """Quoted article text with its own "[3]" made inert ("[\u20603]"): only the answer's
+    markers may look like citations (ui/render.py shows the neutralised form as text)."""
+    return _MARKER_IN_QUOTE.sub("[\u2060", text)
 
 
 def _attribution(outlet: str, index: int) -> str:
