@@ -38,7 +38,7 @@ def test_a_marker_in_article_text_is_not_a_live_citation():
     )
     answer = ExtractiveAnswerer().answer("Was a ceasefire in Kherson agreed?", [document(text)])
     assert not answer.refused
-    assert len(MARKER.findall(answer.text)) == len(answer.citations)
+    assert set(MARKER.findall(answer.text)) == {f"[{c.number}]" for c in answer.citations}
     assert "[\u20603]" in answer.text
     for sentence in answer.sentences:
         assert len(MARKER.findall(sentence.text)) == len(sentence.citations)
