@@ -22,7 +22,8 @@ _DEBRIS = [
 # Openings that lean on the sentence before: quote them with it, or not at all.
 _FRAGMENT = re.compile(
     r"^(they|them|it|its|this|that|these|those|he|she|his|her|"
-    r"the (first|second|third|other|latter|former) (one|two)|the second|the first one|but|and|also|so|which|such)\b",
+    r"the (first|second|third|other|latter|former) (one|two)|"
+    r"the second|the first one|but|and|also|so|which|such)\b",
     re.I,
 )
 

@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from .answer_text import citation_for, compose, neutralise_markers, not_mentioned
 from .chunking import split_sentences
 from .debris import dateline_length, is_debris, is_fragment
-from .lead import entity_lead, metadata_answer, part_notes, verdict_lead
+from .lead import addresses_part, entity_lead, metadata_answer, part_notes, verdict_lead
 from .lexical import tokenize
 from .models import Answer
 from .outlets import outlets_named_in
@@ -104,6 +104,7 @@ class ExtractiveAnswerer:
     def _write(self, question: str, parts: QuestionParts, candidates, chosen) -> Answer:
         """The lead line for the question's kind, notes on unsupported parts, the quotes."""
         lead, lead_keys = "", []
+        chosen = [c for c in chosen if addresses_part(parts, c)] or chosen
         if parts.kind == "entity":
             lead, extra = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)

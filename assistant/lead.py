@@ -175,6 +175,14 @@ def _supporting(parts, outlet: str, chosen: list, threshold: float = 0.34):
     return best
 
 
+def addresses_part(parts, candidate) -> bool:
+    """A sentence from an outlet the question names must share a term with that outlet's
+    part: a sentence about something else is not evidence for it."""
+    if len(parts.outlets) < 2 or candidate.outlet not in parts.outlets:
+        return True
+    return _share(_part_terms(parts, candidate.outlet), candidate.text) > 0
+
+
 def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     """Part by part, what the quoted sentences support: never a guess beyond it."""
     if not parts.outlets:
