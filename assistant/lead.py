@@ -166,7 +166,7 @@ def _part_terms(parts, outlet: str) -> set[str]:
     return terms or parts.terms
 
 
-def _supporting(parts, outlet: str, chosen: list, threshold: float = 0.34):
+def _supporting(parts, outlet: str, chosen: list, threshold: float = 0.25):
     terms = _part_terms(parts, outlet)
     mine = [c for c in chosen if c.outlet == outlet]
     best = max(mine, key=lambda c: _share(terms, c.text), default=None)
@@ -188,7 +188,7 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     if not parts.outlets:
         support = [c for c in chosen if _share(parts.terms, c.text) >= 0.34][:2]
         if not support:
-            return "No quoted passage states this outright; the closest passages follow.", []
+            return "None of the quoted passages states this outright; the closest follow.", []
         return "Yes, the articles report it:", [c.key for c in support]
     found = {outlet: _supporting(parts, outlet, chosen) for outlet in parts.outlets}
     supported = [o for o, c in found.items() if c is not None]
@@ -205,7 +205,7 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
             f"{', '.join(missing)} matches:",
             keys,
         )
-    return f"No passage from {', '.join(missing)} matches the question's parts.", []
+    return f"Nothing from {', '.join(missing)} matches the question's parts.", []
 
 
 def part_notes(parts, candidates: list, chosen: list) -> list[str]:

@@ -17,7 +17,11 @@ QUESTION_NOISE = set(
         "published publication both individual company entity person"
     )
 )
-_YES_NO = re.compile(r"^\s*(does|do|did|is|are|was|were|has|have|had|can|could|would|will)\b", re.I)
+_YES_NO = re.compile(
+    r"(^|,\s*)(does|do|did|is|are|was|were|has|have|had|can|could|would|will)\s+"
+    r"(the|there|both|any|a|an|it|this|that|\w+['’]s|[A-Z])",
+    re.I,
+)
 _ENTITY = re.compile(
     r"^\s*(who|whom\b|(which|what)\s+(?!(does|do|did|would|will|can|could|has|have|had|"
     r"happened|happens|is the difference)\b)\w+)",
@@ -135,7 +139,7 @@ def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
 def _kind(question: str) -> str:
     if any(pattern.search(question) for _, pattern in _META):
         return "metadata"
-    if _YES_NO.match(question):
+    if _YES_NO.search(question):
         return "yes_no"
     if _ENTITY.match(question):
         return "entity"
@@ -146,6 +150,17 @@ def _asks_for(question: str, kind: str) -> str:
     table = _META if kind == "metadata" else _KINDS if kind == "entity" else []
     head = question if kind == "metadata" else " ".join(question.split()[:6])
     return next((name for name, pattern in table if pattern.search(head)), "")
+
+
+def _names_an_outlet(name: str, question: str) -> bool:
+    """ "CBSSports.com", "the Yardbarker article", "reported by Fortune": an outlet the
+    retrieved passages may not include, not a subject the articles must mention."""
+    escaped = re.escape(name)
+    return bool(
+        re.search(r"\.(com|org|net|co\.uk|io)\b", name)
+        or re.search(rf"{escaped}['’]?s?['\"”]?\s+(article|report|coverage|piece|story)", question)
+        or re.search(rf"\b(from|by|in|of)\s+(both\s+)?(the\s+)?['\"“]?{escaped}\b", question)
+    )
 
 
 def salient_names(question: str, known_outlets: list[str]) -> list[str]:
@@ -162,6 +177,7 @@ def salient_names(question: str, known_outlets: list[str]) -> list[str]:
         if (
             len(name) < 3
             or name.lower() in _CALENDAR
+            or _names_an_outlet(name, question)
             or all(w.lower().strip(".,'’") in outlet_words for w in name.split())
         ):
             continue

@@ -77,6 +77,15 @@ def contains_answer(text: str, gold: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(gold.strip().lower())}(?!\w)", text.lower()) is not None
 
 
+def found_in(text: str, gold: str, lead: bool) -> bool:
+    """A yes/no gold answer counts only as the lead's first word ("no passage…" in a note
+    is no "no"); any other gold answer as a whole-word substring."""
+    if gold.strip().lower() in {"yes", "no"}:
+        first = text.split("\n\n", 1)[0].lstrip().split(" ", 1)[0].strip(",.:;").lower()
+        return first == gold.strip().lower()
+    return contains_answer(text, gold)
+
+
 def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
     """One question's figures."""
     text = answer.text
@@ -87,8 +96,8 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         "type": question["question_type"],
         "refused": answer.refused,
         "null_handled": answer.refused or bool(NOT_COVERED.search(text)),
-        "lead": contains_answer(lead, question["answer"]),
-        "anywhere": contains_answer(text, question["answer"]),
+        "lead": found_in(lead, question["answer"], lead=True),
+        "anywhere": found_in(text, question["answer"], lead=False),
         "quotes": len(answer.citations),
         "outside": sum(c.title not in gold_titles for c in answer.citations),
         "parts": len(named),
