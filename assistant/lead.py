@@ -21,7 +21,11 @@ _NOT_NAMES = set(
     "Friday Saturday Sunday January February March April May June July August September October "
     "November December Mr Mrs Ms Dr What Who Which Why How There Here Our Their His Her".split()
 )
-_ORG_HINT = re.compile(r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs)\b")
+_ORG_HINT = re.compile(
+    r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs|Press|Commission|"
+    r"Court|Department|Agency|Association|University|Times|News|Post|Journal|Exchange|Capital|"
+    r"Street|House|League|Council|Party|Ministry|Office|Service|Studios|Media|Foundation|AI)\b"
+)
 
 
 @dataclass

@@ -18,8 +18,8 @@ QUESTION_NOISE = set(
     )
 )
 _YES_NO = re.compile(
-    r"(^|,\s*)(does|do|did|is|are|was|were|has|have|had|can|could|would|will)\s+"
-    r"(the|there|both|any|a|an|it|this|that|\w+['’]s|[A-Z])",
+    r"^\s*((between|after|before|considering|following|given|in|from|according)\b[^?]*?,\s*)?"
+    r"(does|do|did|is|are|was|were|has|have|had|can|could|would|will)\b",
     re.I,
 )
 _ENTITY = re.compile(
@@ -139,10 +139,10 @@ def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
 def _kind(question: str) -> str:
     if any(pattern.search(question) for _, pattern in _META):
         return "metadata"
-    if _YES_NO.search(question):
-        return "yes_no"
     if _ENTITY.match(question):
         return "entity"
+    if _YES_NO.match(question):
+        return "yes_no"
     return "open"
 
 
