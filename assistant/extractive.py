@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from .answer_text import citation_for, compose, neutralise_markers, not_mentioned
 from .chunking import split_sentences
 from .debris import dateline_length, is_debris, is_fragment
-from .lead import addresses_part, entity_lead, metadata_answer, part_notes, verdict_lead
+from .lead import addresses_part, entity_lead, mentions, metadata_answer, part_notes, verdict_lead
 from .lexical import tokenize
 from .models import Answer
 from .outlets import outlets_named_in
@@ -248,8 +248,7 @@ def _missing_notes(parts: QuestionParts, candidates: list[_Candidate]) -> list[s
 
 
 def _names(lead: str, candidate: _Candidate) -> bool:
-    name = lead.removeprefix("The answer: ").rstrip(".")
-    return name.lower() in candidate.text.lower()
+    return mentions(lead.removeprefix("The answer: ").rstrip("."), candidate.text)
 
 
 def _merge(chosen: list[_Candidate], extra: list[_Candidate]) -> list[_Candidate]:

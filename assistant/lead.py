@@ -43,7 +43,7 @@ def names_in(sentence: str) -> list[str]:
     """Capitalised names in a sentence ("Sam Bankman-Fried", "La Repubblica"), first words
     that only open the sentence dropped."""
     found = [match.group(1) for match in _QUOTED_NAME.finditer(sentence)]
-    for match in _NAME.finditer(sentence):
+    for match in _NAME.finditer(re.sub(r"['’]s\b", " ,", sentence)):
         words = match.group(0).rstrip(".").split()
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
@@ -96,20 +96,43 @@ def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
     if not scores:
         return None
     merged = _merge_short_forms(scores)
-    return max(merged, key=lambda n: (len(merged[n][0]), len(merged[n][1]), merged[n][2]))
+    return max(merged, key=lambda n: (len(merged[n][0]), merged[n][2]))
+
+
+def _is_short_form(short: str, longer: str) -> bool:
+    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve"."""
+    if short == longer or len(short) < 3:
+        return False
+    words = longer.split()
+    return (
+        longer.endswith(" " + short)
+        or longer.startswith(short + " ")
+        or (" " not in short and words[0] != short and words[0].startswith(short))
+    )
 
 
 def _merge_short_forms(scores: dict) -> dict:
-    """ "Bankman-Fried" counts for "Sam Bankman-Fried"; the longer form is named."""
+    """A short form's sightings count for the longer name, which is the one named."""
     merged = dict(scores)
     for short in list(scores):
-        longer = [n for n in scores if n != short and re.search(rf"\b{re.escape(short)}$", n)]
-        if longer:
+        longer = [n for n in scores if _is_short_form(short, n)]
+        if longer and short in merged:
             target = max(longer, key=lambda n: scores[n][2])
+            if target not in merged:
+                continue
             o1, a1, w1 = merged.pop(short)
             o2, a2, w2 = merged[target]
             merged[target] = (o1 | o2, a1 | a2, w1 + w2)
     return merged
+
+
+def mentions(name: str, text: str) -> bool:
+    """Whether ``text`` names ``name`` in full or by its last word ("Altman")."""
+    lowered = text.lower()
+    last = name.split()[-1].lower()
+    return name.lower() in lowered or (
+        len(last) >= 4 and re.search(rf"\b{re.escape(last)}\b", lowered) is not None
+    )
 
 
 _CITING = (
@@ -134,30 +157,46 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
         pool = candidates
     else:
         pool = [c for c in candidates if top > 0 and c.lexical >= 0.4 * top]
-        pool = sorted(pool, key=lambda c: -c.score)[:15]
+        pool = sorted(pool, key=lambda c: -c.score)[:25]
     sightings = []
     for index, candidate in enumerate(pool):
+        article = candidate.document.metadata.get("article_id", "")
         for name in names_in(candidate.text):
-            if parts.asks_for == "newspaper" and not _cites_as_paper(name, candidate.text):
-                continue
-            if (
-                parts.asks_for
-                and parts.asks_for != "newspaper"
-                and not fits_kind(name, parts.asks_for, candidate.text)
-            ):
-                continue
-            article = candidate.document.metadata.get("article_id", "")
-            sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
+            if _fits(parts, name, candidate.text):
+                sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
+    if parts.asks_for != "newspaper":
+        sightings += _title_sightings(parts, pool)
     name = best_entity(sightings, excluded)
     if name is None:
         return "", []
-    naming = [c for c in chosen if name.lower() in c.text.lower()]
     extra = []
-    if not naming:
-        extra = sorted((c for c in pool if name.lower() in c.text.lower()), key=lambda c: -c.score)[
-            :2
-        ]
+    if not any(mentions(name, c.text) for c in chosen):
+        extra = sorted((c for c in pool if mentions(name, c.text)), key=lambda c: -c.score)[:2]
     return f"The answer: {name}.", extra
+
+
+def _fits(parts, name: str, sentence: str) -> bool:
+    if parts.asks_for == "newspaper":
+        return _cites_as_paper(name, sentence)
+    return not parts.asks_for or fits_kind(name, parts.asks_for, sentence)
+
+
+def _title_sightings(parts, pool: list) -> list[Sighting]:
+    """Names in the titles of the articles the matching sentences come from: a headline
+    names what the article is about."""
+    seen: set[str] = set()
+    found = []
+    for candidate in pool:
+        meta = candidate.document.metadata
+        article = meta.get("article_id", "")
+        if article in seen:
+            continue
+        seen.add(article)
+        title = meta.get("title") or ""
+        for name in names_in(title):
+            if _fits(parts, name, title):
+                found.append(Sighting(name, candidate.outlet, article, 0.5, -1))
+    return found
 
 
 def _share(terms: set[str], text: str) -> float:
