@@ -13,19 +13,24 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
+from .answer_text import citation_for, compose, neutralise_markers, not_mentioned
 from .chunking import split_sentences
+from .debris import dateline_length, is_debris, is_fragment
+from .lead import addresses_part, entity_lead, mentions, metadata_answer, part_notes, verdict_lead
 from .lexical import tokenize
-from .models import Answer, AnswerSentence, Citation
-from .outlets import outlet_aliases, outlets_named_in
+from .models import Answer
+from .outlets import outlets_named_in
+from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
 
-# Words that ask about reporting rather than name the subject.
-QUESTION_NOISE = set(
-    tokenize(
-        "report reports reported reporting say says said tell tells told article articles "
-        "outlet outlets news story stories write writes wrote according describe describes "
-        "mention mentions claim claims compare what which who whom"
-    )
-)
+__all__ = [
+    "QUESTION_NOISE",
+    "ExtractiveAnswerer",
+    "ExtractiveConfig",
+    "citation_for",
+    "compose",
+    "neutralise_markers",
+    "question_terms",
+]
 
 
 @dataclass
@@ -59,17 +64,10 @@ class _Candidate:
         return self.document.metadata.get("outlet", "")
 
     @property
-    def key(self) -> tuple[str, int]:
+    def key(self) -> tuple[str, int, int]:
         meta = self.document.metadata
-        return meta.get("article_id", ""), int(meta.get("start", 0)) + self.start
-
-
-def question_terms(question: str, outlets: list[str]) -> set[str]:
-    """Content terms of the question, without outlet names and "what does X report" words."""
-    outlet_terms = {
-        term for outlet in outlets for alias in outlet_aliases(outlet) for term in tokenize(alias)
-    }
-    return set(tokenize(question)) - QUESTION_NOISE - outlet_terms
+        offset = int(meta.get("start", 0))
+        return meta.get("article_id", ""), offset + self.start, offset + self.end
 
 
 class ExtractiveAnswerer:
@@ -85,28 +83,64 @@ class ExtractiveAnswerer:
         """Quote the passages' best sentences, each outlet in turn, or refuse."""
         if not documents:
             return Answer.refusal(question)
-        terms = question_terms(question, sorted({d.metadata.get("outlet", "") for d in documents}))
+        parts = parse_question(question, sorted({d.metadata.get("outlet", "") for d in documents}))
+        terms = parts.terms
         candidates = self._candidates(documents, terms)
+        if parts.kind == "metadata":
+            found = metadata_answer(question, parts, documents, candidates)
+            if found is not None:
+                return found
+        missing = _missing_names(parts, documents)
+        if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
+            return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
         if not self._covered(documents, candidates, terms):
             return Answer.refusal(question)
         self._rerank(question, candidates)
         chosen = self._select(candidates, documents, question)
         if not chosen:
             return Answer.refusal(question)
-        return compose(question, chosen)
+        return self._write(question, parts, candidates, chosen)
+
+    def _write(self, question: str, parts: QuestionParts, candidates, chosen) -> Answer:
+        """The lead line for the question's kind, notes on unsupported parts, the quotes."""
+        lead, lead_keys = "", []
+        chosen = [c for c in chosen if addresses_part(parts, c)] or chosen
+        if parts.kind == "entity":
+            lead, extra = entity_lead(parts, candidates, chosen)
+            chosen = _merge(chosen, extra)
+            lead_keys = [c.key for c in chosen if lead and _names(lead, c)]
+        notes = part_notes(parts, candidates, chosen) + _missing_notes(parts, candidates)
+        if parts.kind == "yes_no":
+            lead, lead_keys = verdict_lead(parts, candidates, chosen)
+        chosen = _ordered(chosen)
+        numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
+        lead_numbers = [numbers[k] for k in lead_keys if k in numbers]
+        if lead and lead_numbers:
+            lead = f"{lead} " + " ".join(f"[{n}]" for n in lead_numbers)
+        elif lead and parts.kind == "entity":
+            lead = ""
+        return compose(question, chosen, lead, lead_numbers, notes)
 
     # ----- scoring -------------------------------------------------------------------------
 
     def _candidates(self, documents: list[Document], terms: set[str]) -> list[_Candidate]:
         candidates: list[_Candidate] = []
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[str, int, int]] = set()
         for rank, document in enumerate(documents):
             text = document.page_content
+            previous = None  # start of the last quotable sentence, for fragments
             for span in split_sentences(text):
-                sentence = span.of(text)
-                if len(sentence) < 25 or sentence.endswith(":"):
+                start = span.start + dateline_length(span.of(text))
+                sentence = text[start : span.end]
+                if is_debris(sentence):
+                    previous = None
                     continue
-                candidate = _Candidate(document, rank, span.start, span.end, sentence)
+                if is_fragment(sentence):
+                    if previous is None:
+                        continue
+                    start, sentence = previous, text[previous : span.end]  # with its lead-in
+                previous = start
+                candidate = _Candidate(document, rank, start, span.end, sentence)
                 if candidate.key in seen:
                     continue
                 seen.add(candidate.key)
@@ -181,9 +215,7 @@ class ExtractiveAnswerer:
             if not mine:
                 mine = [c for c in ranked if c.outlet == outlet][:1]
             chosen.extend(mine)
-        chosen = _drop_near_duplicates(chosen)[: config.max_sentences]
-        order = {outlet: index for index, outlet in enumerate(_outlet_order(chosen))}
-        return sorted(chosen, key=lambda c: (order[c.outlet], c.key))
+        return _drop_near_duplicates(chosen)[: config.max_sentences]
 
 
 def _best_lexical_by_outlet(candidates: list[_Candidate]) -> dict[str, float]:
@@ -201,6 +233,33 @@ def _matches_as_well(lexical: float, top_lexical: float, similarity: float, conf
         and lexical >= config.lexical_margin * top_lexical
         and similarity >= config.passage_floor
     )
+
+
+def _missing_names(parts: QuestionParts, documents: list[Document]) -> list[str]:
+    """Salient names of the question that no retrieved passage contains."""
+    words = set(tokenize(" ".join(d.page_content for d in documents)))
+    return [name for name in parts.names if not set(tokenize(name)) <= words]
+
+
+def _missing_notes(parts: QuestionParts, candidates: list[_Candidate]) -> list[str]:
+    words = set().union(*(set(tokenize(c.text)) for c in candidates)) if candidates else set()
+    missing = [name for name in parts.names if not set(tokenize(name)) <= words]
+    return [f"The quoted articles do not mention {' or '.join(missing)}."] if missing else []
+
+
+def _names(lead: str, candidate: _Candidate) -> bool:
+    return mentions(lead.removeprefix("The answer: ").rstrip("."), candidate.text)
+
+
+def _merge(chosen: list[_Candidate], extra: list[_Candidate]) -> list[_Candidate]:
+    keys = {c.key for c in chosen}
+    return chosen + [c for c in extra if c.key not in keys]
+
+
+def _ordered(chosen: list[_Candidate]) -> list[_Candidate]:
+    """Outlets by their best sentence; an article's sentences together, in text order."""
+    order = {outlet: index for index, outlet in enumerate(_outlet_order(chosen))}
+    return sorted(chosen, key=lambda c: (order[c.outlet], c.key))
 
 
 def _outlet_order(chosen: list[_Candidate]) -> list[str]:
@@ -222,68 +281,6 @@ def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
-
-
-def citation_for(number: int, document: Document, start: int, end: int) -> Citation:
-    """Citation ``number`` quoting ``[start, end)`` of a retrieved chunk."""
-    meta = document.metadata
-    chunk_start = int(meta.get("start", 0))
-    return Citation(
-        number=number,
-        outlet=meta.get("outlet", ""),
-        title=meta.get("title", ""),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        article_id=meta.get("article_id", ""),
-        chunk_id=meta.get("chunk_id", ""),
-        quote=document.page_content[start:end],
-        start=chunk_start + start,
-        end=chunk_start + end,
-        passage=document.page_content,
-        passage_start=chunk_start,
-    )
-
-
-def compose(question: str, chosen: list[_Candidate]) -> Answer:
-    """Write the answer: per outlet, "<Outlet> reports: “quote” [n] “quote” [m]"."""
-    citations: list[Citation] = []
-    sentences: list[AnswerSentence] = []
-    blocks: list[str] = []
-    current_outlet, parts = None, []
-    for number, candidate in enumerate(chosen, start=1):
-        citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
-        quote = f"“{neutralise_markers(candidate.text)}” [{number}]"
-        if candidate.outlet != current_outlet:
-            if parts:
-                blocks.append(" ".join(parts))
-            current_outlet, parts = candidate.outlet, []
-            quote = f"{_attribution(candidate.outlet, len(blocks))} {quote}"
-        parts.append(quote)
-        sentences.append(AnswerSentence(text=quote, citations=[number], supported=True))
-    if parts:
-        blocks.append(" ".join(parts))
-    outlets = list(dict.fromkeys(c.outlet for c in citations))
-    return Answer(
-        question=question,
-        text="\n\n".join(blocks),
-        citations=citations,
-        outlets=outlets,
-        sentences=sentences,
-        answerer="extractive",
-    )
-
-
-_MARKER_IN_QUOTE = re.compile(r"\[(?=\d+\])")
-
-
-def neutralise_markers(text: str) -> str:
-    """Quoted article text with its own "[3]" made inert ("[\u20603]"): only the answer's
-    markers may look like citations (ui/render.py shows the neutralised form as text)."""
-    return _MARKER_IN_QUOTE.sub("[\u2060", text)
-
-
-def _attribution(outlet: str, index: int) -> str:
-    return f"{outlet} reports:" if index == 0 else f"{outlet} writes:"
 
 
 def strip_markers(text: str) -> str:

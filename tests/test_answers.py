@@ -38,7 +38,7 @@ def test_a_marker_in_article_text_is_not_a_live_citation():
     )
     answer = ExtractiveAnswerer().answer("Was a ceasefire in Kherson agreed?", [document(text)])
     assert not answer.refused
-    assert len(MARKER.findall(answer.text)) == len(answer.citations)
+    assert set(MARKER.findall(answer.text)) == {f"[{c.number}]" for c in answer.citations}
     assert "[\u20603]" in answer.text
     for sentence in answer.sentences:
         assert len(MARKER.findall(sentence.text)) == len(sentence.citations)
@@ -65,3 +65,99 @@ def test_one_short_strong_article_does_not_push_the_other_outlets_out(seed_assis
     texts = seed_assistant.store.article_texts(c.article_id for c in answer.citations)
     for citation in answer.citations:
         assert texts[citation.article_id][citation.start : citation.end] == citation.quote
+
+
+def assert_verbatim(assistant, answer):
+    texts = assistant.store.article_texts(c.article_id for c in answer.citations)
+    for citation in answer.citations:
+        assert texts[citation.article_id][citation.start : citation.end] == citation.quote
+
+
+def test_lead_line_names_the_newspaper_both_reports_cite(seed_assistant):
+    answer = seed_assistant.answer("Which newspaper do both reports cite?")
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "La Repubblica" in lead
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", lead)]
+    assert numbers and all("La Repubblica" in answer.citation(n).quote for n in numbers)
+    assert_verbatim(seed_assistant, answer)
+
+
+def test_an_organisation_no_article_mentions_is_said_so_without_nearby_quotes(seed_assistant):
+    answer = seed_assistant.answer("What does Greenpeace say about Kherson?")
+    assert "do not mention Greenpeace" in answer.text
+    assert answer.citations == []
+
+
+def test_author_and_date_come_from_the_article_metadata():
+    text = "Kherson talks may start once the city is retaken, officials in Brussels said."
+    doc = document(text, outlet="TASS", author="Ivan Petrov", published="2022-11-07T10:00:00")
+    author = ExtractiveAnswerer().answer("Who wrote the TASS article about Kherson talks?", [doc])
+    assert not author.refused
+    assert author.text.startswith("The article TASS")
+    assert "was written by Ivan Petrov. [1]" in author.text
+    date = ExtractiveAnswerer().answer("When was the TASS article on Kherson published?", [doc])
+    assert "was published on 2022-11-07. [1]" in date.text
+    assert date.citations[0].quote == text
+
+
+def test_debris_is_never_quoted():
+    text = (
+        "ROME, November 7. /TASS/. Kherson talks could begin once the city is retaken. "
+        "Also Read: Kherson talks live updates and more. "
+        "They are unable to respond to the Kherson offensive talks."
+    )
+    answer = ExtractiveAnswerer().answer("When could Kherson talks begin?", [document(text)])
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and all("/TASS/" not in q and not q.startswith("Also Read") for q in quotes)
+    assert not any(q.startswith("They are") for q in quotes)  # fragment: only with its lead-in
+    assert any(q.startswith("Kherson talks could begin") for q in quotes)
+
+
+def test_two_articles_of_one_outlet_stay_apart():
+    first = document(
+        "Kherson talks could begin in spring, diplomats said.",
+        "TASS",
+        "t1",
+        title="Talks in spring",
+        published="2022-11-07",
+    )
+    second = document(
+        "Kherson talks are unlikely before summer, officials said.",
+        "TASS",
+        "t2",
+        title="Talks not before summer",
+        published="2022-11-09",
+    )
+    answer = ExtractiveAnswerer().answer("When could Kherson talks begin?", [first, second])
+    assert "TASS, “Talks in spring” (2022-11-07) reports:" in answer.text
+    assert "TASS, “Talks not before summer” (2022-11-09) reports:" in answer.text
+    assert len(answer.citations) == 2
+
+
+def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_part():
+    tass = document(
+        "Washington confirmed sending anti-drone missiles to Kiev this week.",
+        "TASS",
+        "t1",
+        similarity=0.6,
+    )
+    fakty = document(
+        "Kherson residents queued for water and bread after the retreat.",
+        "fakty.com.ua",
+        "f1",
+        similarity=0.35,
+    )
+    question = (
+        "Does TASS report that Washington is sending missiles to Kiev, while fakty.com.ua "
+        "reports weapons deliveries?"
+    )
+    answer = ExtractiveAnswerer().answer(question, [tass, fakty])
+    lead = answer.text.split("\n\n", 1)[0]
+    assert lead.startswith("Only the TASS part is reported; nothing from fakty.com.ua matches")
+    assert "fakty.com.ua: no passage mentions weapons deliveries." in answer.text
+    both = ExtractiveAnswerer().answer(
+        "Does TASS report that Washington is sending missiles to Kiev, while fakty.com.ua "
+        "reports Kherson residents queued for water?",
+        [tass, fakty],
+    )
+    assert both.text.startswith("Yes, both parts are reported (TASS, fakty.com.ua):")

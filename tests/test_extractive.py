@@ -19,7 +19,7 @@ def test_question_only_tass_covers_cites_tass(seed_assistant):
     answer = seed_assistant.answer("Which missiles did Washington and NATO send to Kiev?")
     assert answer.outlets == ["TASS"]
     assert any("anti-drone missiles" in c.quote for c in answer.citations)
-    assert answer.text.startswith("TASS reports:")
+    assert answer.text.startswith("TASS, “")  # each quote labelled with title and date (issue 12)
     assert_quotes_are_verbatim(seed_assistant, answer)
 
 
@@ -42,7 +42,8 @@ def test_off_topic_question_is_refused_without_citations(seed_assistant):
     for question in ("Who won the 2023 Super Bowl?", "What is a good recipe for banana bread?"):
         answer = seed_assistant.answer(question)
         assert answer.refused, question
-        assert answer.text == REFUSAL_TEXT
+        # issue 12: a salient name no passage contains is said to be not mentioned
+        assert answer.text == REFUSAL_TEXT or "do not mention" in answer.text
         assert answer.citations == []
 
 

@@ -1,0 +1,302 @@
+"""The answer first (issue 12): the entity a who/which question asks for, the article's
+metadata a who-wrote/when question asks for, and the per-part verdict of a yes/no question.
+
+Every lead states only what the quoted sentences or the article's metadata support."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import tokenize
+
+_NAME = re.compile(
+    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|la\s+|van\s+|von\s+)?"
+    r"(?:[A-Z][\w'’&.-]*[\w]|[A-Z]\.))*"
+)
+_QUOTED_NAME = re.compile(r"[\"“«]([A-Z][^\"”»]{2,40})[\"”»]")
+_NOT_NAMES = set(
+    "The A An This That These Those It Its He She They We I In On At For From By With As But And "
+    "Or If When While After Before According Also However Monday Tuesday Wednesday Thursday "
+    "Friday Saturday Sunday January February March April May June July August September October "
+    "November December Mr Mrs Ms Dr What Who Which Why How There Here Our Their His Her".split()
+)
+_ORG_HINT = re.compile(
+    r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs|Press|Commission|"
+    r"Court|Department|Agency|Association|University|Times|News|Post|Journal|Exchange|Capital|"
+    r"Street|House|League|Council|Party|Ministry|Office|Service|Studios|Media|Foundation|AI)\b"
+)
+
+
+@dataclass
+class Sighting:
+    """One sentence that names a candidate answer."""
+
+    name: str
+    outlet: str
+    article: str
+    weight: float
+    sentence_index: int
+
+
+def names_in(sentence: str) -> list[str]:
+    """Capitalised names in a sentence ("Sam Bankman-Fried", "La Repubblica"), first words
+    that only open the sentence dropped."""
+    found = [match.group(1) for match in _QUOTED_NAME.finditer(sentence)]
+    for match in _NAME.finditer(re.sub(r"['’]s\b", " ,", sentence)):
+        words = match.group(0).rstrip(".").split()
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1] in _NOT_NAMES:
+            words = words[:-1]
+        if words and len(" ".join(words)) >= 3:
+            found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+def fits_kind(name: str, asks_for: str, sentence: str) -> bool:
+    """Whether a name can be the kind of thing asked for (loosely: never a wrong guess)."""
+    if asks_for == "person":
+        return (
+            len(name.split()) >= 2 and not _ORG_HINT.search(name) or _is_surname_use(name, sentence)
+        )
+    if asks_for == "newspaper":
+        return bool(
+            re.search(
+                r"(paper|edition|newspaper|publication|daily|times|post|journal|"
+                r"repubblica|wrote|reports|writes)",
+                sentence,
+                re.I,
+            )
+        )
+    return True
+
+
+def _is_surname_use(name: str, sentence: str) -> bool:
+    return len(name.split()) == 1 and bool(
+        re.search(rf"\b(Mr|Ms|Mrs)\.? {re.escape(name)}\b", sentence)
+    )
+
+
+def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
+    """The name the matching sentences support across the most outlets, then articles, then
+    weight; never one whose words the question itself uses."""
+    scores: dict[str, tuple[set, set, float]] = {}
+    for sighting in sightings:
+        key = sighting.name
+        words = set(tokenize(key))
+        if not words or words <= excluded:
+            continue
+        outlets, articles, weight = scores.get(key, (set(), set(), 0.0))
+        scores[key] = (
+            outlets | {sighting.outlet},
+            articles | {sighting.article},
+            weight + sighting.weight,
+        )
+    if not scores:
+        return None
+    merged = _merge_short_forms(scores)
+    return max(merged, key=lambda n: (len(merged[n][0]), merged[n][2]))
+
+
+def _is_short_form(short: str, longer: str) -> bool:
+    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve"."""
+    if short == longer or len(short) < 3:
+        return False
+    words = longer.split()
+    return (
+        longer.endswith(" " + short)
+        or longer.startswith(short + " ")
+        or (" " not in short and words[0] != short and words[0].startswith(short))
+    )
+
+
+def _merge_short_forms(scores: dict) -> dict:
+    """A short form's sightings count for the longer name, which is the one named."""
+    merged = dict(scores)
+    for short in list(scores):
+        longer = [n for n in scores if _is_short_form(short, n)]
+        if longer and short in merged:
+            target = max(longer, key=lambda n: scores[n][2])
+            if target not in merged:
+                continue
+            o1, a1, w1 = merged.pop(short)
+            o2, a2, w2 = merged[target]
+            merged[target] = (o1 | o2, a1 | a2, w1 + w2)
+    return merged
+
+
+def mentions(name: str, text: str) -> bool:
+    """Whether ``text`` names ``name`` in full or by its last word ("Altman")."""
+    lowered = text.lower()
+    last = name.split()[-1].lower()
+    return name.lower() in lowered or (
+        len(last) >= 4 and re.search(rf"\b{re.escape(last)}\b", lowered) is not None
+    )
+
+
+_CITING = (
+    r"(wrote|writes|reports|reported|said|says|notes|noted|edition of|quoted|according to|"
+    r"newspaper|daily|paper)"
+)
+
+
+def _cites_as_paper(name: str, sentence: str) -> bool:
+    escaped = re.escape(name)
+    return bool(
+        re.search(rf"{escaped}[\"”»]?,?\s+{_CITING}", sentence)
+        or re.search(rf"{_CITING}\s+(the\s+)?[\"“«]?{escaped}", sentence)
+    )
+
+
+def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
+    """ "The answer: La Repubblica." and the sentences naming it not yet chosen."""
+    excluded = set(tokenize(parts.question)) | {w for o in parts.outlets for w in tokenize(o)}
+    top = max((c.lexical for c in candidates), default=0.0)
+    if parts.asks_for == "newspaper":
+        pool = candidates
+    else:
+        pool = [c for c in candidates if top > 0 and c.lexical >= 0.4 * top]
+        pool = sorted(pool, key=lambda c: -c.score)[:25]
+    sightings = []
+    for index, candidate in enumerate(pool):
+        article = candidate.document.metadata.get("article_id", "")
+        for name in names_in(candidate.text):
+            if _fits(parts, name, candidate.text):
+                sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
+    if parts.asks_for != "newspaper":
+        sightings += _title_sightings(parts, pool)
+    name = best_entity(sightings, excluded)
+    if name is None:
+        return "", []
+    extra = []
+    if not any(mentions(name, c.text) for c in chosen):
+        extra = sorted((c for c in pool if mentions(name, c.text)), key=lambda c: -c.score)[:2]
+    return f"The answer: {name}.", extra
+
+
+def _fits(parts, name: str, sentence: str) -> bool:
+    if parts.asks_for == "newspaper":
+        return _cites_as_paper(name, sentence)
+    return not parts.asks_for or fits_kind(name, parts.asks_for, sentence)
+
+
+def _title_sightings(parts, pool: list) -> list[Sighting]:
+    """Names in the titles of the articles the matching sentences come from: a headline
+    names what the article is about."""
+    seen: set[str] = set()
+    found = []
+    for candidate in pool:
+        meta = candidate.document.metadata
+        article = meta.get("article_id", "")
+        if article in seen:
+            continue
+        seen.add(article)
+        title = meta.get("title") or ""
+        for name in names_in(title):
+            if _fits(parts, name, title):
+                found.append(Sighting(name, candidate.outlet, article, 0.5, -1))
+    return found
+
+
+def _share(terms: set[str], text: str) -> float:
+    return len(terms & set(tokenize(text))) / max(len(terms), 1)
+
+
+def _part_terms(parts, outlet: str) -> set[str]:
+    clause = parts.clauses.get(outlet, "")
+    terms = set(tokenize(clause)) & parts.terms if clause else set()
+    return terms or parts.terms
+
+
+def _supporting(parts, outlet: str, chosen: list, threshold: float = 0.25):
+    terms = _part_terms(parts, outlet)
+    mine = [c for c in chosen if c.outlet == outlet]
+    best = max(mine, key=lambda c: _share(terms, c.text), default=None)
+    if best is None or _share(terms, best.text) < threshold:
+        return None
+    return best
+
+
+def addresses_part(parts, candidate) -> bool:
+    """A sentence from an outlet the question names must share a term with that outlet's
+    part: a sentence about something else is not evidence for it."""
+    if len(parts.outlets) < 2 or candidate.outlet not in parts.outlets:
+        return True
+    return _share(_part_terms(parts, candidate.outlet), candidate.text) > 0
+
+
+def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
+    """Part by part, what the quoted sentences support: never a guess beyond it."""
+    if not parts.outlets:
+        support = [c for c in chosen if _share(parts.terms, c.text) >= 0.34][:2]
+        if not support:
+            return "None of the quoted passages states this outright; the closest follow.", []
+        return "Yes, the articles report it:", [c.key for c in support]
+    found = {outlet: _supporting(parts, outlet, chosen) for outlet in parts.outlets}
+    supported = [o for o, c in found.items() if c is not None]
+    missing = [o for o in parts.outlets if found[o] is None]
+    keys = [found[o].key for o in supported]
+    if not missing:
+        which = "both parts are" if len(supported) == 2 else "every part is"
+        if len(supported) == 1:
+            which = f"the {supported[0]} part is"
+        return f"Yes, {which} reported ({', '.join(supported)}):", keys
+    if supported:
+        return (
+            f"Only the {', '.join(supported)} part is reported; nothing from "
+            f"{', '.join(missing)} matches:",
+            keys,
+        )
+    return f"Nothing from {', '.join(missing)} matches the question's parts.", []
+
+
+def part_notes(parts, candidates: list, chosen: list) -> list[str]:
+    """ "fakty.com.ua: no passage mentions weapons deliveries." for each named outlet that no
+    chosen sentence speaks for."""
+    notes = []
+    quoted = {c.outlet for c in chosen}
+    for outlet in parts.outlets:
+        if outlet in quoted:
+            continue
+        words = _clause_words(parts, outlet)
+        about = f" {' '.join(words)}" if words else " this"
+        notes.append(f"{outlet}: no passage mentions{about}.")
+    return notes
+
+
+def _clause_words(parts, outlet: str) -> list[str]:
+    clause = parts.clauses.get(outlet) or parts.question.lower()
+    outlet_words = set(re.findall(r"\w+", outlet.lower()))
+    keep = [
+        w
+        for w in re.findall(r"[\w'-]+", clause)
+        if tokenize(w) and set(tokenize(w)) <= parts.terms and w not in outlet_words
+    ]
+    return list(dict.fromkeys(keep))[:5]
+
+
+_META_PHRASES = {
+    "author": ("was written by {}", "does not name its author"),
+    "published": ("was published on {}", "carries no publication date"),
+    "url": ("is at {}", "carries no URL"),
+    "title": ("is titled “{}”", "carries no title"),
+}
+
+
+def metadata_answer(question: str, parts, documents: list, candidates: list):
+    """An article's author, date, URL or title, from its metadata, cited to the article."""
+    from .answer_text import article_label, compose
+
+    field = parts.asks_for
+    pool = [c for c in candidates if not parts.outlets or c.outlet in parts.outlets]
+    if field not in _META_PHRASES or not pool:
+        return None
+    best = max(pool, key=lambda c: c.score)
+    value = str(best.document.metadata.get(field) or "").strip()
+    if field == "published":
+        value = value[:10]
+    found, absent = _META_PHRASES[field]
+    said = found.format(value) if value else absent
+    lead = f"The article {article_label(best.document)} {said}. [1]"
+    return compose(question, [best], lead, [1])

@@ -1,0 +1,185 @@
+"""The parts of a question (issue 12): the outlets it names with the clue about each, the
+names it mentions, and the kind of thing it asks for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexical import tokenize
+from .outlets import outlet_aliases, outlet_clauses, outlets_named_in
+
+QUESTION_NOISE = set(
+    tokenize(
+        "report reports reported reporting say says said tell tells told article articles "
+        "outlet outlets news story stories write writes wrote according describe describes "
+        "mention mentions claim claims compare what which who whom suggest suggests "
+        "published publication both individual company entity person"
+    )
+)
+_YES_NO = re.compile(
+    r"^\s*((between|after|before|considering|following|given|in|from|according)\b[^?]*?,\s*)?"
+    r"(does|do|did|is|are|was|were|has|have|had|can|could|would|will)\b",
+    re.I,
+)
+_ENTITY = re.compile(
+    r"^\s*(who|whom\b|(which|what)\s+(?!(does|do|did|would|will|can|could|has|have|had|"
+    r"happened|happens|is the difference)\b)\w+)",
+    re.I,
+)
+_META = [
+    ("author", re.compile(r"\b(who (wrote|authored)|author of|written by|whose byline)\b", re.I)),
+    (
+        "published",
+        re.compile(
+            r"\b(when was .* published|what (is|was) the (publication )?date|"
+            r"(on )?what date was|publication date)\b",
+            re.I,
+        ),
+    ),
+    ("url", re.compile(r"\b(url|web address|link to)\b", re.I)),
+    ("title", re.compile(r"\b(title|headline) of\b", re.I)),
+]
+_KINDS = [
+    ("newspaper", re.compile(r"\b(newspaper|paper|publication|outlet|edition|magazine)\b", re.I)),
+    (
+        "person",
+        re.compile(r"^\s*(who|whom)\b|\b(individual|person|player|figure|ceo|founder)\b", re.I),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(company|firm|organi[sz]ation|institution|team|club|group|"
+            r"exchange|entity|agency|bank)\b",
+            re.I,
+        ),
+    ),
+]
+_NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|de|la|the)?\s*[A-Z][\w'’.&-]*)*")
+_START_WORDS = {
+    "who",
+    "which",
+    "what",
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "according",
+    "between",
+    "after",
+    "before",
+    "how",
+    "the",
+    "in",
+    "on",
+    "when",
+    "can",
+    "could",
+    "would",
+    "will",
+    "a",
+    "an",
+}
+
+
+_CALENDAR = set(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+@dataclass
+class QuestionParts:
+    """What the question asks: its kind, named outlets (each with its clause), names."""
+
+    question: str
+    kind: str  # "entity", "yes_no", "metadata" or "open"
+    asks_for: str = ""  # person, organisation, newspaper (entity) / author, published... (metadata)
+    outlets: list[str] = field(default_factory=list)
+    clauses: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # salient names the question mentions
+    terms: set[str] = field(default_factory=set)
+
+
+def question_terms(question: str, outlets: list[str]) -> set[str]:
+    """Content terms of the question, without outlet names and "what does X report" words."""
+    outlet_terms = {
+        term for outlet in outlets for alias in outlet_aliases(outlet) for term in tokenize(alias)
+    }
+    return set(tokenize(question)) - QUESTION_NOISE - outlet_terms
+
+
+def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
+    """Split ``question`` into its parts against the outlets of the retrieved passages."""
+    named = outlets_named_in(question, known_outlets)
+    parts = QuestionParts(
+        question=question,
+        kind=_kind(question),
+        outlets=named,
+        clauses=outlet_clauses(question, named) if len(named) > 1 else {},
+        names=salient_names(question, known_outlets),
+        terms=question_terms(question, known_outlets),
+    )
+    parts.asks_for = _asks_for(question, parts.kind)
+    if (
+        parts.kind == "entity"
+        and not parts.asks_for
+        and not re.match(r"\s*(who|whom)\b", question, re.I)
+    ):
+        parts.kind = "open"  # "What is said about…": no single name is asked for
+    return parts
+
+
+def _kind(question: str) -> str:
+    if any(pattern.search(question) for _, pattern in _META):
+        return "metadata"
+    if _ENTITY.match(question):
+        return "entity"
+    if _YES_NO.match(question):
+        return "yes_no"
+    return "open"
+
+
+def _asks_for(question: str, kind: str) -> str:
+    table = _META if kind == "metadata" else _KINDS if kind == "entity" else []
+    head = question if kind == "metadata" else " ".join(question.split()[:6])
+    return next((name for name, pattern in table if pattern.search(head)), "")
+
+
+def _names_an_outlet(name: str, question: str) -> bool:
+    """ "CBSSports.com", "the Yardbarker article", "reported by Fortune": an outlet the
+    retrieved passages may not include, not a subject the articles must mention."""
+    escaped = re.escape(name)
+    return bool(
+        re.search(r"\.(com|org|net|co\.uk|io)\b", name)
+        or re.search(rf"{escaped}['’]?s?['\"”]?\s+(article|report|coverage|piece|story)", question)
+        or re.search(rf"\b(from|by|in|of)\s+(both\s+)?(the\s+)?['\"“]?{escaped}\b", question)
+    )
+
+
+def salient_names(question: str, known_outlets: list[str]) -> list[str]:
+    """Capitalised names in the question that are not outlets nor sentence openers."""
+    outlet_words = {w for o in known_outlets for a in outlet_aliases(o) for w in a.split()}
+    names = []
+    for found in _NAME.finditer(question):
+        words = found.group(0).split()
+        while words and words[0].lower() in _START_WORDS:
+            words = words[1:]
+        while words and words[-1].lower() in _CALENDAR:
+            words = words[:-1]
+        name = re.sub(r"['’]s?$", "", " ".join(words).strip(".,'’"))
+        if (
+            len(name) < 3
+            or name.lower() in _CALENDAR
+            or _names_an_outlet(name, question)
+            or all(w.lower().strip(".,'’") in outlet_words for w in name.split())
+        ):
+            continue
+        names.append(name)
+    return list(dict.fromkeys(names))

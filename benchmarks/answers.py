@@ -1,0 +1,166 @@
+"""Answer quality on MultiHop-RAG dev through the real Assistant (issue 12).
+
+For inference, comparison and temporal questions: the share whose gold answer appears in
+the lead line (the first paragraph of the answer text) and anywhere in it; the share of
+quotes from articles outside the question's gold evidence; answerable questions refused;
+multi-part questions (two or more outlets named) whose every named outlet is addressed
+(cited, or named in a "no passage" line). For null questions: refused, or the answer says
+the articles do not mention the subject. Warm p50/p95 of ``answer()`` over the retrieved
+passages.
+
+Retrieval runs once per question and is cached (``--cache``), so answerers are compared on
+the same passages; ``--answerer-source FILE`` loads ``ExtractiveAnswerer`` from another file
+(e.g. ``git show main:assistant/extractive.py``) to measure the baseline.
+
+    python benchmarks/answers.py --index-dir /tmp/bench-index-copy --limit 150
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import pickle
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import QUERIES, built_with, latency_ms, open_assistant  # noqa: E402
+
+from assistant.outlets import outlets_named_in  # noqa: E402
+
+NOT_COVERED = re.compile(r"do(es)? not (cover|mention)|no passage", re.I)
+
+
+def load_questions(limit: int | None) -> list[dict]:
+    """Dev questions in file order (the first ``limit``)."""
+    questions = json.loads(QUERIES.read_text(encoding="utf-8"))
+    return questions[:limit] if limit else questions
+
+
+def retrieved_passages(index_dir: Path, questions: list[dict], cache: Path) -> list[list]:
+    """The passages the chain gives the answerer for each question, cached by index+limit."""
+    if cache.exists():
+        stored = pickle.loads(cache.read_bytes())
+        if len(stored) >= len(questions):
+            return stored[: len(questions)]
+    embedder = built_with(index_dir)
+    if embedder is None:
+        raise SystemExit(f"{index_dir} holds no built index")
+    assistant = open_assistant(index_dir, embedder.split(":", 1)[0])
+    k = assistant.settings.top_k
+    passages = [assistant.retrieve(q["query"], k=k) for q in questions]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(passages))
+    return passages
+
+
+def load_answerer(source: Path | None):
+    """``ExtractiveAnswerer()`` from this tree, or from ``source`` (a baseline's file)."""
+    if source is None:
+        from assistant.extractive import ExtractiveAnswerer
+
+        return ExtractiveAnswerer()
+    spec = importlib.util.spec_from_file_location("assistant._baseline_extractive", source)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.ExtractiveAnswerer()
+
+
+def contains_answer(text: str, gold: str) -> bool:
+    """The gold answer as a whole-word, case-insensitive substring."""
+    return re.search(rf"(?<!\w){re.escape(gold.strip().lower())}(?!\w)", text.lower()) is not None
+
+
+def found_in(text: str, gold: str, lead: bool) -> bool:
+    """A yes/no gold answer counts only as the lead's first word ("no passage…" in a note
+    is no "no"); any other gold answer as a whole-word substring."""
+    if gold.strip().lower() in {"yes", "no"}:
+        first = text.split("\n\n", 1)[0].lstrip().split(" ", 1)[0].strip(",.:;").lower()
+        return first == gold.strip().lower()
+    return contains_answer(text, gold)
+
+
+def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
+    """One question's figures."""
+    text = answer.text
+    lead = text.split("\n\n", 1)[0]
+    gold_titles = {fact["title"] for fact in question["evidence_list"]}
+    named = outlets_named_in(question["query"], outlets)
+    row = {
+        "type": question["question_type"],
+        "refused": answer.refused,
+        "null_handled": answer.refused or bool(NOT_COVERED.search(text)),
+        "lead": found_in(lead, question["answer"], lead=True),
+        "anywhere": found_in(text, question["answer"], lead=False),
+        "quotes": len(answer.citations),
+        "outside": sum(c.title not in gold_titles for c in answer.citations),
+        "parts": len(named),
+        "parts_addressed": all(name.lower() in text.lower() for name in named),
+    }
+    return row
+
+
+def summarise(rows: list[dict], seconds: list[float]) -> dict:
+    """The reader-facing figures."""
+    answerable = [r for r in rows if r["type"] != "null_query"]
+    nulls = [r for r in rows if r["type"] == "null_query"]
+    multi = [r for r in answerable if r["parts"] >= 2]
+    quotes = sum(r["quotes"] for r in answerable) or 1
+
+    def share(items, key):
+        return round(sum(bool(r[key]) for r in items) / max(len(items), 1), 3)
+
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "lead": share(answerable, "lead"),
+        "anywhere": share(answerable, "anywhere"),
+        "outside_gold_quotes": round(sum(r["outside"] for r in answerable) / quotes, 3),
+        "null_handled": share(nulls, "null_handled"),
+        "answerable_refused": share(answerable, "refused"),
+        "multi_part": len(multi),
+        "multi_part_all_addressed": share(multi, "parts_addressed"),
+        "answer_latency": latency_ms(seconds),
+    }
+
+
+def run(args) -> dict:
+    """Answer every question over its cached passages and score it."""
+    questions = load_questions(args.limit)
+    cache = args.cache / f"passages-{len(questions)}.pkl"
+    passages = retrieved_passages(args.index_dir, questions, cache)
+    answerer = load_answerer(args.answerer_source)
+    outlets = sorted(
+        {f["source"] for q in json.loads(QUERIES.read_text()) for f in q["evidence_list"]}
+    )
+    for q, docs in list(zip(questions, passages))[:5]:
+        answerer.answer(q["query"], docs)  # warm
+    rows, seconds = [], []
+    for question, documents in zip(questions, passages):
+        started = time.perf_counter()
+        answer = answerer.answer(question["query"], documents)
+        seconds.append(time.perf_counter() - started)
+        rows.append(score(question, documents, answer, outlets))
+    return summarise(rows, seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: prints the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", type=Path, required=True, help="a COPY of the index")
+    parser.add_argument("--limit", type=int, default=None, help="first N dev questions")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/answers-work"))
+    parser.add_argument("--answerer-source", type=Path, default=None, help="baseline file")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
