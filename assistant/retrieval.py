@@ -25,6 +25,8 @@ from .chunking import split_sentences
 from .errors import IndexStoreError, InputError
 from .lexical import LexicalIndex, tokenize
 from .outlets import outlet_clauses, outlets_named_in, resolve_outlets
+from .part_retrieval import retrieve_by_parts
+from .question_split import QuestionPart, question_parts
 
 LEXICAL_WEIGHT = 0.6  # relevance = cosine + weight * BM25 / the query's best BM25 anywhere
 DATE_BONUS = 0.4  # for passages of articles published on a date the question names
@@ -128,6 +130,7 @@ class _Query:
     lexical_scores: np.ndarray
     lexical_scale: float
     dates: set[str]
+    vectors: dict[str, np.ndarray] | None = None  # embedded in the question's batch
 
 
 class HybridRetriever(BaseRetriever):
@@ -149,6 +152,7 @@ class HybridRetriever(BaseRetriever):
     clause_dense: bool = True  # the clause is embedded too (one more query embedding)
     clause_weight: float = 0.5  # weight of the clause about an outlet in its own search
     sentence_window: int = 20  # a named outlet's best passages re-ordered by their sentences
+    per_part: bool = True  # multi-part questions: each part retrieved for, results fused
 
     def _get_relevant_documents(
         self,
@@ -173,16 +177,49 @@ class HybridRetriever(BaseRetriever):
             until_ts=to_timestamp(until, end_of_day=True),
         )
         named = [] if filters.outlets else outlets_named_in(query, known)
+        parts = question_parts(query, known) if self.per_part else []
+        parts = parts if len(parts) > 1 else []
+        vectors = self._embedded(query, named, parts)
         lexical_scores = snapshot.scores(query)
         top_lexical = float(lexical_scores.max()) if len(lexical_scores) else 0.0
         q = _Query(
             text=query,
             snapshot=snapshot,
-            vector=np.asarray(self.embeddings.embed_query(query), dtype=np.float32),
+            vector=vectors[query],
             lexical_scores=lexical_scores,
             lexical_scale=LEXICAL_WEIGHT / top_lexical if top_lexical > 0 else 0.0,
             dates=dates_named_in(query),
+            vectors=vectors,
         )
+        hits = self._whole(q, named, known, filters, k)
+        if parts:
+            part_vectors = [vectors[part.text] for part in parts]
+            hits = retrieve_by_parts(self, q, parts, part_vectors, named, filters, hits, k)
+        hits = self._with_texts(hits)
+        if self.sentence_weight and not named and not parts:  # those paths ordered their hits
+            hits = self._by_best_sentence(q, hits)
+        return [self._document(hit) for hit in hits]
+
+    def _embedded(
+        self, query: str, named: list[str], parts: list[QuestionPart]
+    ) -> dict[str, np.ndarray]:
+        """The question's vector, with its parts' and outlet clauses' when per-part retrieval
+        is on, embedded in one batch."""
+        texts = [query]
+        if parts:
+            texts += [part.text for part in parts]
+            if self.clause_dense and self.clause_weight and len(named) > 1:
+                texts += list(outlet_clauses(query, named).values())
+        texts = list(dict.fromkeys(texts))
+        if len(texts) == 1:
+            return {query: np.asarray(self.embeddings.embed_query(query), dtype=np.float32)}
+        batch = self.embeddings.embed_documents(texts)
+        return {text: np.asarray(v, dtype=np.float32) for text, v in zip(texts, batch)}
+
+    def _whole(
+        self, q: _Query, named: list[str], known: list[str], filters: Filters, k: int
+    ) -> list[_Hit]:
+        """The hits for the question as a whole (per named outlet when it names some)."""
         if named and len(named) < len(known):
             hits = self._per_outlet(q, named, filters, k)
         else:
@@ -190,10 +227,7 @@ class HybridRetriever(BaseRetriever):
             if self.sentence_weight:
                 hits = self._by_best_sentence(q, hits[: 2 * k])
             hits = self._diversified(hits, k) if self.diversify else hits[:k]
-        hits = self._with_texts(hits)
-        if self.sentence_weight and not named:  # _per_outlet ordered named outlets' hits
-            hits = self._by_best_sentence(q, hits)
-        return [self._document(hit) for hit in hits]
+        return hits
 
     def known_outlets(self) -> list[str]:
         """Outlets that have chunks in the index."""
@@ -400,7 +434,9 @@ class HybridRetriever(BaseRetriever):
         w = self.clause_weight
         vector = q.vector
         if self.clause_dense:
-            clause_vector = np.asarray(self.embeddings.embed_query(clause), dtype=np.float32)
+            clause_vector = (q.vectors or {}).get(clause)
+            if clause_vector is None:
+                clause_vector = np.asarray(self.embeddings.embed_query(clause), dtype=np.float32)
             vector = q.vector + w * clause_vector
             vector /= np.linalg.norm(vector) or 1.0
         clause_scores = q.snapshot.scores(clause)
@@ -409,7 +445,9 @@ class HybridRetriever(BaseRetriever):
         scores = (q.lexical_scores / top_full if top_full > 0 else q.lexical_scores) + w * (
             clause_scores / top_clause if top_clause > 0 else clause_scores
         )
-        return _Query(q.text, q.snapshot, vector, scores, LEXICAL_WEIGHT / (1 + w), q.dates)
+        return _Query(
+            q.text, q.snapshot, vector, scores, LEXICAL_WEIGHT / (1 + w), q.dates, q.vectors
+        )
 
     @staticmethod
     def _diversified(hits: list[_Hit], k: int) -> list[_Hit]:

@@ -1,7 +1,7 @@
 """Benchmark: retrieval quality, answer coverage, refusals and latency on MultiHop-RAG dev.
 
     .venv/bin/python benchmarks/retrieval.py [--index-dir DIR] [--backend torch|onnx-int8]
-        [--limit N] [--json] [--details]
+        [--limit N] [--json] [--details] [--retrieval-only] [--baseline]
 
 Indexes ``../shared/data/multihop-rag/corpus.json`` into a temporary folder, or reuses
 ``--index-dir`` (e.g. one kept by ``benchmarks/index_build.py --keep DIR``; its backend is read
@@ -52,6 +52,7 @@ from common import (  # noqa: E402
 )
 
 from assistant.extractive import ExtractiveAnswerer, ExtractiveConfig  # noqa: E402
+from assistant.retrieval import HybridRetriever  # noqa: E402
 
 REFUSE_BELOW_GRID = (0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55)
 MIN_OVERLAP_GRID = (0.34, 0.50, 0.67, 0.80, 1.01)  # 1.01 = term overlap never overrides
@@ -130,37 +131,71 @@ def raw_floor(assistant, question: str) -> float:
     return timer.seconds
 
 
-def ask(assistant, question: dict) -> dict:
-    """Retrieve, answer and score one question; keeps what the summaries need."""
+def baseline_retrieve(assistant, question: str, k: int = 10):
+    """The retriever as it was before per-part retrieval: the whole question only."""
+    retriever = HybridRetriever(
+        store=assistant.store, embeddings=assistant.embeddings, k=k, per_part=False
+    )
+    with assistant.store.reading():
+        return retriever.invoke(question, k=k)
+
+
+def ask(assistant, question: dict, retrieval_only: bool = False, baseline: bool = False) -> dict:
+    """Retrieve, answer and score one question; keeps what the summaries need.
+
+    ``retrieval_only`` skips the answer chain; ``baseline`` also retrieves with per-part
+    retrieval off, timed in the same run.
+    """
     text = question["query"]
     with Timer() as retrieve_timer:
         documents = assistant.retrieve(text, k=10)
-    with Timer() as answer_timer:
-        answer = assistant.answer(text)
-    passages = assistant.retrieve(text, k=assistant.settings.top_k)  # what the answerer gets
-    gold_outlets = sorted({fact["source"] for fact in question["evidence_list"]})
-    answer_outlets = {outlet_key(outlet) for outlet in answer.outlets}
     row = {
         "query": text,
         "type": question["question_type"],
         "answerable": is_answerable(question),
-        "gold_outlets": gold_outlets,
+        "gold_outlets": sorted({fact["source"] for fact in question["evidence_list"]}),
+        "retrieve_s": retrieve_timer.seconds,
+        "floor_s": raw_floor(assistant, text),
+    }
+    if baseline:
+        with Timer() as baseline_timer:
+            before = baseline_retrieve(assistant, text)
+        row["baseline_s"] = baseline_timer.seconds
+        if row["answerable"]:
+            facts = [fact["fact"] for fact in question["evidence_list"]]
+            scores = paper_scores([scoring_text(d) for d in before], facts)
+            row["baseline"] = {metric: scores[metric] for metric in METRICS}
+    if not retrieval_only:
+        row.update(_answered(assistant, text, row["gold_outlets"]))
+    return _scored(row, question, documents)
+
+
+def _answered(assistant, text: str, gold_outlets: list[str]) -> dict:
+    with Timer() as answer_timer:
+        answer = assistant.answer(text)
+    passages = assistant.retrieve(text, k=assistant.settings.top_k)  # what the answerer gets
+    answer_outlets = {outlet_key(outlet) for outlet in answer.outlets}
+    return {
         "refused": answer.refused,
         "answer_outlets": answer.outlets,
         "cites_all_gold_outlets": all(outlet_key(o) in answer_outlets for o in gold_outlets),
-        "retrieve_s": retrieve_timer.seconds,
         "answer_s": answer_timer.seconds,
-        "floor_s": raw_floor(assistant, text),
         "passages": passages,
-        "retrieved": [
+    }
+
+
+def _scored(row: dict, question: dict, documents) -> dict:
+    gold_outlets = row["gold_outlets"]
+    row.update(
+        retrieved=[
             {
                 "outlet": d.metadata.get("outlet"),
                 "title": d.metadata.get("title"),
                 "similarity": d.metadata.get("similarity"),
             }
             for d in documents
-        ],
-    }
+        ]
+    )
     if row["answerable"]:
         facts = [fact["fact"] for fact in question["evidence_list"]]
         scores = paper_scores([scoring_text(d) for d in documents], facts)
@@ -224,14 +259,20 @@ def summarise(rows: list[dict]) -> dict:
     """Retrieval metrics and answer coverage of answerable rows."""
     answerable = [row for row in rows if row["answerable"]]
     summary = {metric: round(_mean(r[metric] for r in answerable), 4) for metric in METRICS}
-    summary["answers_cite_all_gold_outlets"] = round(
-        _mean(r["cites_all_gold_outlets"] for r in answerable), 4
-    )
     summary["top10_outlets_cover_gold"] = round(
         _mean(r["retrieved_outlets_cover_gold"] for r in answerable), 4
     )
-    summary["false_refusal"] = round(_mean(r["refused"] for r in answerable), 4)
     summary["questions"] = len(answerable)
+    if answerable and "baseline" in answerable[0]:
+        summary["baseline"] = {
+            metric: round(_mean(r["baseline"][metric] for r in answerable), 4) for metric in METRICS
+        }
+    if answerable and "refused" not in answerable[0]:
+        return summary  # retrieval only
+    summary["answers_cite_all_gold_outlets"] = round(
+        _mean(r["cites_all_gold_outlets"] for r in answerable), 4
+    )
+    summary["false_refusal"] = round(_mean(r["refused"] for r in answerable), 4)
     return summary
 
 
@@ -243,7 +284,7 @@ def worst(rows: list[dict], n: int = 10) -> list[dict]:
         key=lambda r: (
             r["hits@10"],
             r["map@10"],
-            r["cites_all_gold_outlets"],
+            r.get("cites_all_gold_outlets", True),
             r["facts_found"] - r["n_facts"],
         ),
     )
@@ -254,7 +295,7 @@ def worst(rows: list[dict], n: int = 10) -> list[dict]:
             "gold_outlets": row["gold_outlets"],
             "gold_facts_found": f"{row['facts_found']}/{row['n_facts']}",
             "hits@10": row["hits@10"],
-            "answer_outlets": row["answer_outlets"],
+            "answer_outlets": row.get("answer_outlets", []),
             "retrieved": [
                 f"{'*' if item.get('relevant') else ' '} {item['outlet']}: {item['title']} "
                 f"({item['similarity']})"
@@ -288,7 +329,13 @@ def prepare_index(index_dir: Path | None, backend: str | None, work: Path):
     }
 
 
-def run(index_dir: Path | None, backend: str | None, limit: int | None) -> dict:
+def run(
+    index_dir: Path | None,
+    backend: str | None,
+    limit: int | None,
+    retrieval_only: bool = False,
+    baseline: bool = False,
+) -> dict:
     """The whole benchmark; returns the figures (and per-question rows under ``_rows``)."""
     work = Path(tempfile.mkdtemp(prefix="retrieval-bench-"))
     try:
@@ -299,17 +346,9 @@ def run(index_dir: Path | None, backend: str | None, limit: int | None) -> dict:
         questions = load_questions(limit)
         rows = []
         for number, question in enumerate(questions, start=1):
-            rows.append(ask(assistant, question))
+            rows.append(ask(assistant, question, retrieval_only, baseline))
             if number % 50 == 0:
                 print(f"  {number}/{len(questions)} questions", file=sys.stderr, flush=True)
-        nulls = [row for row in rows if not row["answerable"]]
-        grid = refusal_grid(rows)
-        current = ExtractiveConfig()
-        predicted = ExtractiveAnswerer(None, current)
-        agreement = _mean(
-            predicted.answer(row["query"], row["passages"]).refused == row["refused"]
-            for row in rows
-        )
         types = sorted({row["type"] for row in rows if row["answerable"]})
         result = {
             "backend": assistant.embeddings.embedder_id,
@@ -317,31 +356,52 @@ def run(index_dir: Path | None, backend: str | None, limit: int | None) -> dict:
             "warm_up_seconds": round(load_timer.seconds, 2),
             "questions": len(rows),
             "answerable": sum(row["answerable"] for row in rows),
-            "null": len(nulls),
+            "null": sum(not row["answerable"] for row in rows),
             "overall": summarise(rows),
             "by_type": {t: summarise([r for r in rows if r["type"] == t]) for t in types},
-            "null_refusal": round(_mean(row["refused"] for row in nulls), 4),
-            "latency": {
-                "retrieve_k10": latency_ms([row["retrieve_s"] for row in rows]),
-                "answer_extractive": latency_ms([row["answer_s"] for row in rows]),
-                "raw_floor_embed_plus_chroma": latency_ms([row["floor_s"] for row in rows]),
-            },
-            "refusal_thresholds": {
-                "current": {
-                    "refuse_below": current.refuse_below,
-                    "min_term_overlap": current.min_term_overlap,
-                },
-                "grid_agrees_with_answers": round(agreement, 4),
-                "grid": grid,
-                "recommended": recommend(grid),
-            },
-            "worst": worst(rows),
-            "machine": machine(),
-            "_rows": rows,
+            "latency": _latencies(rows),
         }
+        if not retrieval_only:
+            result.update(_answer_figures(rows))
+        result.update(worst=worst(rows), machine=machine(), _rows=rows)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _latencies(rows: list[dict]) -> dict:
+    latency = {"retrieve_k10": latency_ms([row["retrieve_s"] for row in rows])}
+    if rows and "baseline_s" in rows[0]:
+        latency["retrieve_k10_baseline"] = latency_ms([row["baseline_s"] for row in rows])
+        p50 = latency["retrieve_k10_baseline"]["p50_ms"]
+        latency["p50_ratio_to_baseline"] = round(latency["retrieve_k10"]["p50_ms"] / p50, 2)
+    if rows and "answer_s" in rows[0]:
+        latency["answer_extractive"] = latency_ms([row["answer_s"] for row in rows])
+    latency["raw_floor_embed_plus_chroma"] = latency_ms([row["floor_s"] for row in rows])
+    return latency
+
+
+def _answer_figures(rows: list[dict]) -> dict:
+    """Refusals and the refusal-threshold sweep (needs the answer chain's rows)."""
+    nulls = [row for row in rows if not row["answerable"]]
+    grid = refusal_grid(rows)
+    current = ExtractiveConfig()
+    predicted = ExtractiveAnswerer(None, current)
+    agreement = _mean(
+        predicted.answer(row["query"], row["passages"]).refused == row["refused"] for row in rows
+    )
+    return {
+        "null_refusal": round(_mean(row["refused"] for row in nulls), 4),
+        "refusal_thresholds": {
+            "current": {
+                "refuse_below": current.refuse_below,
+                "min_term_overlap": current.min_term_overlap,
+            },
+            "grid_agrees_with_answers": round(agreement, 4),
+            "grid": grid,
+            "recommended": recommend(grid),
+        },
+    }
 
 
 # ----- output ----------------------------------------------------------------------------------
@@ -362,20 +422,37 @@ def table(result: dict) -> list[str]:
         lines.append(
             f"| {name} | {s['questions']} | {s['hits@4']:.4f} | {s['hits@10']:.4f} | "
             f"{s['mrr@10']:.4f} | {s['map@10']:.4f} | {s['all_facts@10']:.4f} | "
-            f"{s['answers_cite_all_gold_outlets']:.4f} | {s['false_refusal']:.4f} |"
+            f"{s.get('answers_cite_all_gold_outlets', float('nan')):.4f} | "
+            f"{s.get('false_refusal', float('nan')):.4f} |"
         )
     lines += [
         "",
-        f"Null questions refused: {result['null_refusal']:.4f}; top-10 outlets cover every "
+        f"Null questions refused: {result.get('null_refusal', float('nan')):.4f}; top-10 "
+        f"outlets cover every "
         f"gold outlet: {overall['top10_outlets_cover_gold']:.4f}",
         "",
         "| latency | p50 ms | p95 ms | mean ms |",
         "|---|---|---|---|",
     ]
     for name, value in lat.items():
-        lines.append(f"| {name} | {value['p50_ms']} | {value['p95_ms']} | {value['mean_ms']} |")
-    thresholds = result["refusal_thresholds"]
-    lines += [
+        if isinstance(value, dict):
+            lines.append(f"| {name} | {value['p50_ms']} | {value['p95_ms']} | {value['mean_ms']} |")
+    if "refusal_thresholds" in result:
+        lines += _threshold_lines(result["refusal_thresholds"])
+    lines += ["", "Worst failures (* = relevant chunk):"]
+    for item in result["worst"]:
+        lines += [
+            "",
+            f"- **{item['query']}** ({item['type']}; gold: {', '.join(item['gold_outlets'])}; "
+            f"facts found {item['gold_facts_found']}; answer cited: "
+            f"{', '.join(item['answer_outlets']) or 'refused'})",
+            *[f"  - `{line}`" for line in item["retrieved"]],
+        ]
+    return lines
+
+
+def _threshold_lines(thresholds: dict) -> list[str]:
+    lines = [
         "",
         f"Refusal thresholds (current {thresholds['current']}; grid reproduces the answers' "
         f"refusals for {thresholds['grid_agrees_with_answers']:.4f} of questions):",
@@ -393,17 +470,7 @@ def table(result: dict) -> list[str]:
         f"Most null refusals at <= 2% false refusals: "
         f"{thresholds['recommended']['at_most_2pct_false_refusal']}; best balance (null refusal "
         f"minus false refusal): {thresholds['recommended']['best_balance']}",
-        "",
-        "Worst failures (* = relevant chunk):",
     ]
-    for item in result["worst"]:
-        lines += [
-            "",
-            f"- **{item['query']}** ({item['type']}; gold: {', '.join(item['gold_outlets'])}; "
-            f"facts found {item['gold_facts_found']}; answer cited: "
-            f"{', '.join(item['answer_outlets']) or 'refused'})",
-            *[f"  - `{line}`" for line in item["retrieved"]],
-        ]
     return lines
 
 
@@ -415,8 +482,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N dev records")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--details", action="store_true", help="JSON: include every question")
+    parser.add_argument(
+        "--retrieval-only", action="store_true", help="skip the answer chain (faster)"
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also retrieve with per-part retrieval off, scored and timed in the same run",
+    )
     args = parser.parse_args(argv)
-    result = run(args.index_dir, args.backend, args.limit)
+    result = run(args.index_dir, args.backend, args.limit, args.retrieval_only, args.baseline)
     rows = result.pop("_rows")
     if args.details:
         result["per_question"] = [
