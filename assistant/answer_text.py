@@ -73,7 +73,8 @@ def compose(
     current, parts = None, []
     for number, candidate in enumerate(chosen, start=1):
         citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
-        quote = f"“{neutralise_markers(candidate.text)}” [{number}]"
+        shown = " ".join(candidate.text.split())  # one paragraph; the citation keeps it verbatim
+        quote = f"“{neutralise_markers(shown)}” [{number}]"
         article = candidate.document.metadata.get("article_id", "")
         if article != current:
             if parts:

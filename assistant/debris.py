@@ -28,10 +28,15 @@ _FRAGMENT = re.compile(
 )
 
 
+# "The Italian edition of "La Repubblica" reports:" names a source; other lines ending in a
+# colon are headings and list openers.
+_ATTRIBUTION = re.compile(r"\b(reports|reported|writes|wrote|says|said|notes|noted|stated)\s*:$")
+
+
 def is_debris(sentence: str) -> bool:
     """A line of page furniture rather than the article's reporting."""
     text = sentence.strip()
-    if len(text) < 25 or text.endswith(":"):
+    if len(text) < 25 or (text.endswith(":") and not _ATTRIBUTION.search(text)):
         return True
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text):  # prices, scores, tables

@@ -112,9 +112,9 @@ class ExtractiveAnswerer:
         notes = part_notes(parts, candidates, chosen) + _missing_notes(parts, candidates)
         if parts.kind == "yes_no":
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
-        chosen = _ordered(chosen)
+        chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
-        lead_numbers = [numbers[k] for k in lead_keys if k in numbers]
+        lead_numbers = sorted({numbers[k] for k in _kept_keys(lead_keys, chosen)})
         if lead and lead_numbers:
             lead = f"{lead} " + " ".join(f"[{n}]" for n in lead_numbers)
         elif lead and parts.kind == "entity":
@@ -139,7 +139,9 @@ class ExtractiveAnswerer:
                     if previous is None:
                         continue
                     start, sentence = previous, text[previous : span.end]  # with its lead-in
-                previous = start
+                # an attribution line ("… reports:") is no lead-in: "They…" after it is still
+                # a fragment whose subject the reader cannot see
+                previous = None if sentence.rstrip().endswith(":") else start
                 candidate = _Candidate(document, rank, start, span.end, sentence)
                 if candidate.key in seen:
                     continue
@@ -267,6 +269,37 @@ def _outlet_order(chosen: list[_Candidate]) -> list[str]:
     for candidate in chosen:
         best[candidate.outlet] = max(best.get(candidate.outlet, -1e9), candidate.score)
     return sorted(best, key=lambda outlet: -best[outlet])
+
+
+def _overlaps(a: _Candidate, b: _Candidate) -> bool:
+    """Two spans of one article that share text (a fragment quoted with its lead-in, the same
+    sentence from two overlapping chunks)."""
+    (article_a, start_a, end_a), (article_b, start_b, end_b) = a.key, b.key
+    return article_a == article_b and start_a < end_b and start_b < end_a
+
+
+def _without_overlaps(chosen: list[_Candidate]) -> list[_Candidate]:
+    """The best-scoring of each group of overlapping spans: no sentence is quoted twice."""
+    kept: list[_Candidate] = []
+    for candidate in sorted(chosen, key=lambda c: -c.score):
+        if not any(_overlaps(candidate, other) for other in kept):
+            kept.append(candidate)
+    return kept
+
+
+def _kept_keys(keys: list, chosen: list[_Candidate]) -> list:
+    """Lead keys mapped to the kept span that overlaps them (a dropped overlap's stand-in)."""
+    by_key = {c.key: c for c in chosen}
+    mapped = []
+    for key in keys:
+        if key in by_key:
+            mapped.append(key)
+            continue
+        article, start, end = key
+        mapped += [
+            c.key for c in chosen if c.key[0] == article and c.key[1] < end and start < c.key[2]
+        ]
+    return mapped
 
 
 def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:

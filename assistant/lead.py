@@ -169,10 +169,20 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     name = best_entity(sightings, excluded)
     if name is None:
         return "", []
+    return f"The answer: {name}.", _naming_sentences(name, pool, chosen)
+
+
+def _naming_sentences(name: str, pool: list, chosen: list, most: int = 3) -> list:
+    """For each outlet whose sentences name the answer but whose chosen quotes do not, its
+    best sentence naming it: the lead cites every outlet that supports it."""
+    named_by = {c.outlet for c in chosen if mentions(name, c.text)}
     extra = []
-    if not any(mentions(name, c.text) for c in chosen):
-        extra = sorted((c for c in pool if mentions(name, c.text)), key=lambda c: -c.score)[:2]
-    return f"The answer: {name}.", extra
+    for candidate in sorted(pool, key=lambda c: -c.score):
+        if candidate.outlet in named_by or not mentions(name, candidate.text):
+            continue
+        named_by.add(candidate.outlet)
+        extra.append(candidate)
+    return extra[:most]
 
 
 def _fits(parts, name: str, sentence: str) -> bool:
@@ -229,10 +239,11 @@ def addresses_part(parts, candidate) -> bool:
 def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     """Part by part, what the quoted sentences support: never a guess beyond it."""
     if not parts.outlets:
-        support = [c for c in chosen if _share(parts.terms, c.text) >= 0.34][:2]
+        support = _best_per_outlet([c for c in chosen if _share(parts.terms, c.text) >= 0.34])
         if not support:
             return "None of the quoted passages states this outright; the closest follow.", []
-        return "Yes, the articles report it:", [c.key for c in support]
+        outlets = " and ".join(c.outlet for c in support)
+        return f"Yes, reported by {outlets}:", [c.key for c in support]
     found = {outlet: _supporting(parts, outlet, chosen) for outlet in parts.outlets}
     supported = [o for o, c in found.items() if c is not None]
     missing = [o for o in parts.outlets if found[o] is None]
@@ -249,6 +260,14 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
             keys,
         )
     return f"Nothing from {', '.join(missing)} matches the question's parts.", []
+
+
+def _best_per_outlet(candidates: list, most: int = 3) -> list:
+    """The best-scoring sentence of each outlet, best outlet first."""
+    best: dict[str, object] = {}
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        best.setdefault(candidate.outlet, candidate)
+    return list(best.values())[:most]
 
 
 def part_notes(parts, candidates: list, chosen: list) -> list[str]:
@@ -299,4 +318,7 @@ def metadata_answer(question: str, parts, documents: list, candidates: list):
     found, absent = _META_PHRASES[field]
     said = found.format(value) if value else absent
     lead = f"The article {article_label(best.document)} {said}. [1]"
-    return compose(question, [best], lead, [1])
+    answer = compose(question, [best], lead, [1])
+    answer.text = lead  # the metadata is the answer; the citation card shows the article
+    answer.sentences = answer.sentences[:1]
+    return answer

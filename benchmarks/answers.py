@@ -33,6 +33,8 @@ from common import QUERIES, built_with, latency_ms, open_assistant  # noqa: E402
 
 from assistant.outlets import outlets_named_in  # noqa: E402
 
+WHO_WHICH = re.compile(r"\s*(who|whom|which)\b", re.I)
+MULTI_PART_TYPES = {"comparison_query", "temporal_query"}
 NOT_COVERED = re.compile(r"do(es)? not (cover|mention)|no passage", re.I)
 
 
@@ -100,6 +102,9 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         "anywhere": found_in(text, question["answer"], lead=False),
         "quotes": len(answer.citations),
         "outside": sum(c.title not in gold_titles for c in answer.citations),
+        "yes_no": question["answer"].strip().lower() in {"yes", "no"},
+        "who_which": WHO_WHICH.match(question["query"]) is not None,
+        "all_gold_quoted": gold_titles <= {c.title for c in answer.citations},
         "parts": len(named),
         "parts_addressed": all(name.lower() in text.lower() for name in named),
     }
@@ -111,6 +116,8 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
     answerable = [r for r in rows if r["type"] != "null_query"]
     nulls = [r for r in rows if r["type"] == "null_query"]
     multi = [r for r in answerable if r["parts"] >= 2]
+    who = [r for r in answerable if r["who_which"]]
+    parted = [r for r in answerable if r["type"] in MULTI_PART_TYPES or r["yes_no"]]
     quotes = sum(r["quotes"] for r in answerable) or 1
 
     def share(items, key):
@@ -121,6 +128,11 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
         "answerable": len(answerable),
         "lead": share(answerable, "lead"),
         "anywhere": share(answerable, "anywhere"),
+        "who_which": len(who),
+        "who_which_lead": share(who, "lead"),
+        "who_which_anywhere": share(who, "anywhere"),
+        "parted": len(parted),
+        "parted_all_gold_quoted": share(parted, "all_gold_quoted"),
         "outside_gold_quotes": round(sum(r["outside"] for r in answerable) / quotes, 3),
         "null_handled": share(nulls, "null_handled"),
         "answerable_refused": share(answerable, "refused"),
@@ -147,6 +159,11 @@ def run(args) -> dict:
         answer = answerer.answer(question["query"], documents)
         seconds.append(time.perf_counter() - started)
         rows.append(score(question, documents, answer, outlets))
+        if args.details:
+            rows[-1].update(id=len(rows) - 1, query=question["query"], gold=question["answer"])
+            rows[-1]["text"] = answer.text
+    if args.details:
+        args.details.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return summarise(rows, seconds)
 
 
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, required=True, help="a COPY of the index")
     parser.add_argument("--limit", type=int, default=None, help="first N dev questions")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/answers-work"))
+    parser.add_argument("--details", type=Path, default=None, help="write every answer here")
     parser.add_argument("--answerer-source", type=Path, default=None, help="baseline file")
     args = parser.parse_args(argv)
     print(json.dumps(run(args), indent=2))
