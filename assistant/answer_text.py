@@ -108,3 +108,17 @@ def not_mentioned(question: str, names: list[str], refused: bool) -> Answer:
         refused=refused,
         sentences=[AnswerSentence(text=text, supported=True)],
     )
+
+
+def not_from(question: str, outlets: list[str]) -> Answer:
+    """ "The indexed articles include nothing from Bloomberg or CNET." — the question asks
+    about their articles, and no passage comes from them."""
+    text = (
+        f"The indexed articles include nothing from {' or '.join(outlets)}; they do not cover it."
+    )
+    return Answer(
+        question=question,
+        text=text,
+        refused=True,
+        sentences=[AnswerSentence(text=text, supported=True)],
+    )

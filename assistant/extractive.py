@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
-from .answer_text import citation_for, compose, neutralise_markers, not_mentioned
+from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .chunking import split_sentences
 from .debris import dateline_length, is_debris, is_fragment
 from .lead import addresses_part, entity_lead, mentions, metadata_answer, part_notes, verdict_lead
@@ -90,6 +90,9 @@ class ExtractiveAnswerer:
             found = metadata_answer(question, parts, documents, candidates)
             if found is not None:
                 return found
+        absent = _absent_sources(parts, documents)
+        if absent and len(absent) == len(parts.sources):
+            return not_from(question, absent)
         missing = _missing_names(parts, documents)
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
@@ -110,6 +113,7 @@ class ExtractiveAnswerer:
             chosen = _merge(chosen, extra)
             lead_keys = [c.key for c in chosen if lead and _names(lead, c)]
         notes = part_notes(parts, candidates, chosen) + _missing_notes(parts, candidates)
+        notes += [f"{name}: no passage comes from it." for name in _absent_sources(parts, chosen)]
         if parts.kind == "yes_no":
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
         chosen = _ordered(_without_overlaps(chosen))
@@ -234,6 +238,25 @@ def _matches_as_well(lexical: float, top_lexical: float, similarity: float, conf
         top_lexical > 0
         and lexical >= config.lexical_margin * top_lexical
         and similarity >= config.passage_floor
+    )
+
+
+def _absent_sources(parts: QuestionParts, documents: list) -> list[str]:
+    """Outlets the question says its articles come from, with no passage among ``documents``
+    (passages or chosen sentences)."""
+    outlets = sorted({_outlet_of(d) for d in documents})
+    return [name for name in parts.sources if not _is_among(name, outlets)]
+
+
+def _outlet_of(item) -> str:
+    document = item.document if isinstance(item, _Candidate) else item
+    return document.metadata.get("outlet", "")
+
+
+def _is_among(name: str, outlets: list[str]) -> bool:
+    wanted = set(tokenize(name))
+    return bool(outlets_named_in(name, outlets)) or any(
+        wanted and wanted <= set(tokenize(outlet)) for outlet in outlets
     )
 
 

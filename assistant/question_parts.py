@@ -57,6 +57,9 @@ _KINDS = [
 ]
 _NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|de|la|the)?\s*[A-Z][\w'’.&-]*)*")
 _START_WORDS = {
+    "considering",
+    "given",
+    "following",
     "who",
     "which",
     "what",
@@ -94,6 +97,28 @@ _CALENDAR = set(
 )
 
 
+# "a Forbes article", "a Bloomberg report", "an article by The Verge and another by Variety":
+# the outlets whose articles the question asks about.
+_ARTICLE_OF = re.compile(
+    r"\b(?:an?|the)\s+(?:['\"]([^'\"]{2,60})['\"]|((?:[A-Z][\w.&'’-]*\s+){0,3}?[A-Z0-9][\w.&'’-]*))"
+    r"\s+(?:article|report|piece|story)\b"
+    r"|\b(?:article|report|piece|another)\s+(?:by|from)\s+(?:['\"]([^'\"]{2,60})['\"]|"
+    r"((?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*))"
+)
+
+
+def source_claims(question: str) -> list[str]:
+    """Outlets the question says its articles come from ("a Bloomberg report" -> Bloomberg)."""
+    found = []
+    for match in _ARTICLE_OF.finditer(question):
+        name = next((group for group in match.groups() if group), "").strip(" '\"")
+        name = re.sub(r"^(?:the|The)\s+", "", name)
+        first = name.split()[0].lower() if name else ""
+        if name and first not in _CALENDAR and first not in {"new", "recent", "separate", "latest"}:
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
 @dataclass
 class QuestionParts:
     """What the question asks: its kind, named outlets (each with its clause), names."""
@@ -105,6 +130,7 @@ class QuestionParts:
     clauses: dict[str, str] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)  # salient names the question mentions
     terms: set[str] = field(default_factory=set)
+    sources: list[str] = field(default_factory=list)  # outlets it says its articles are from
 
 
 def question_terms(question: str, outlets: list[str]) -> set[str]:
@@ -125,6 +151,7 @@ def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
         clauses=outlet_clauses(question, named) if len(named) > 1 else {},
         names=salient_names(question, known_outlets),
         terms=question_terms(question, known_outlets),
+        sources=source_claims(question),
     )
     parts.asks_for = _asks_for(question, parts.kind)
     if (
@@ -152,12 +179,27 @@ def _asks_for(question: str, kind: str) -> str:
     return next((name for name, pattern in table if pattern.search(head)), "")
 
 
+_SOURCE_ITEM = r"(?:the\s+)?(?:'[^']+'|\"[^\"]+\"|[A-Z][\w.&'’-]*(?:\s+(?:\||-|[A-Z][\w.&'’-]*))*)"
+# "as reported by The Verge, CNBC, and TechCrunch": every item of the list is an outlet.
+_SOURCE_LIST = re.compile(
+    r"\b(?:reported by|reports? (?:by|from)|articles? (?:by|from)|according to(?: articles|"
+    r" reports)?(?: from| by)?|sources(?: such as)?|covered by|published by|by)\s+(?:both\s+)?"
+    rf"{_SOURCE_ITEM}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:again|another)\s+(?:by\s+)?)?"
+    rf"(?:two reports by\s+)?{_SOURCE_ITEM})*"
+)
+
+
+def _in_source_list(name: str, question: str) -> bool:
+    return any(name in found.group(0) for found in _SOURCE_LIST.finditer(question))
+
+
 def _names_an_outlet(name: str, question: str) -> bool:
     """ "CBSSports.com", "the Yardbarker article", "reported by Fortune": an outlet the
     retrieved passages may not include, not a subject the articles must mention."""
     escaped = re.escape(name)
     return bool(
-        re.search(r"\.(com|org|net|co\.uk|io)\b", name)
+        _in_source_list(name, question)
+        or re.search(r"\.(com|org|net|co\.uk|io)\b", name)
         or re.search(rf"{escaped}['’]?s?['\"”]?\s+(article|report|coverage|piece|story)", question)
         or re.search(rf"\b(from|by|in|of)\s+(both\s+)?(the\s+)?['\"“]?{escaped}\b", question)
     )

@@ -161,3 +161,50 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
         [tass, fakty],
     )
     assert both.text.startswith("Yes, both parts are reported (TASS, fakty.com.ua):")
+
+
+def test_the_newspaper_lead_cites_each_outlet_that_names_it(seed_assistant):
+    # fakty.com.ua names it only in "The Italian edition of "La Repubblica" reports:".
+    answer = seed_assistant.answer("Which newspaper do both reports cite?")
+    lead = answer.text.split("\n\n", 1)[0]
+    cited = {answer.citation(int(n)).outlet for n in re.findall(r"\[(\d+)\]", lead)}
+    assert cited == {"TASS", "fakty.com.ua"}
+
+
+def test_no_sentence_is_quoted_twice(seed_assistant):
+    for question in (
+        "What would a complete defeat of Putin lead to?",
+        "Which newspaper do both reports cite?",
+    ):
+        spans = [(c.article_id, c.start, c.end) for c in seed_assistant.answer(question).citations]
+        for i, (article, start, end) in enumerate(spans):
+            for other, s2, e2 in spans[i + 1 :]:
+                assert not (article == other and start < e2 and s2 < end), question
+
+
+def test_an_outlet_the_question_asks_about_but_no_article_comes_from_is_said_so(seed_assistant):
+    answer = seed_assistant.answer("What does a Bloomberg report say about Kherson talks?")
+    assert answer.refused and answer.citations == []
+    assert "nothing from Bloomberg" in answer.text
+
+
+def test_source_claims_are_outlets_not_months():
+    from assistant.question_parts import source_claims
+
+    question = (
+        "Considering a Forbes article on Beats and a Wall Street Journal report, and the "
+        "article from December 3, what did an article by The Verge say?"
+    )
+    assert source_claims(question) == ["Forbes", "Wall Street Journal", "Verge"]
+
+
+def test_a_yes_no_lead_names_the_outlets_that_report_it(seed_assistant):
+    answer = seed_assistant.answer(
+        "Do both outlets say negotiations are possible after Kherson is retaken?"
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert lead.startswith("Yes, reported by")
+    assert "TASS" in lead and "fakty.com.ua" in lead
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", lead)]
+    assert numbers == sorted(numbers)
+    assert {answer.citation(n).outlet for n in numbers} == {"TASS", "fakty.com.ua"}
