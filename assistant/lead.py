@@ -19,8 +19,13 @@ _NOT_NAMES = set(
     "The A An This That These Those It Its He She They We I In On At For From By With As But And "
     "Or If When While After Before According Also However Monday Tuesday Wednesday Thursday "
     "Friday Saturday Sunday January February March April May June July August September October "
-    "November December Mr Mrs Ms Dr What Who Which Why How There Here Our Their His Her".split()
+    "November December Mr Mrs Ms Dr What Who Which Why How There Here Our Their His Her "
+    "So Whereas Yet Still Now Then Meanwhile Instead Although Though Despite Because Since "
+    "Once Like Unlike "
+    "Even Only Just Last Next Former Ex CEO CFO COO CTO Chief President Chairman Founder "
+    "Co-founder Judge Prosecutor Prosecutors Attorney Senator Minister".split()
 )
+_ROLE_OF = re.compile(r"^(?:CEO|CFO|COO|CTO|Chief|President|Chairman|Founder|Head)\s+of\b")
 _ORG_HINT = re.compile(
     r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs|Press|Commission|"
     r"Court|Department|Agency|Association|University|Times|News|Post|Journal|Exchange|Capital|"
@@ -49,8 +54,9 @@ def names_in(sentence: str) -> list[str]:
             words = words[1:]
         while words and words[-1] in _NOT_NAMES:
             words = words[:-1]
-        if words and len(" ".join(words)) >= 3:
-            found.append(" ".join(words))
+        name = " ".join(words)
+        if words and len(name) >= 3 and not _ROLE_OF.match(name) and words[0] != "of":
+            found.append(name)
     return list(dict.fromkeys(found))
 
 
@@ -279,18 +285,32 @@ def part_notes(parts, candidates: list, chosen: list) -> list[str]:
         if outlet in quoted:
             continue
         words = _clause_words(parts, outlet)
-        about = f" {' '.join(words)}" if words else " this"
-        notes.append(f"{outlet}: no passage mentions{about}.")
+        if 1 <= len(words) <= 3:
+            notes.append(f"{outlet}: no passage mentions {' '.join(words)}.")
+        else:  # a long clause's content words read as a telegram, not a sentence
+            notes.append(f"{outlet}: no passage matches its part of the question.")
     return notes
+
+
+# Words of a question that say how it asks, not what about ("… respectively", "leaves out").
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_NOT_TOPIC_WORDS = set(
+    "respectively two three four another other also recently leave leaves left out differ "
+    "differs differently difference com net org article articles report reports".split()
+)
 
 
 def _clause_words(parts, outlet: str) -> list[str]:
     clause = parts.clauses.get(outlet) or parts.question.lower()
-    outlet_words = set(re.findall(r"\w+", outlet.lower()))
+    outlet_words = set(re.findall(r"\w+", " ".join([outlet, *parts.sources]).lower()))
+    outlet_words |= _NOT_TOPIC_WORDS
     keep = [
         w
         for w in re.findall(r"[\w'-]+", clause)
-        if tokenize(w) and set(tokenize(w)) <= parts.terms and w not in outlet_words
+        if tokenize(w)
+        and set(tokenize(w)) <= parts.terms
+        and w not in outlet_words
+        and not re.fullmatch(r"\d+(st|nd|rd|th)?|" + _MONTHS, w)
     ]
     return list(dict.fromkeys(keep))[:5]
 
