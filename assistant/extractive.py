@@ -112,10 +112,15 @@ class ExtractiveAnswerer:
             lead, extra = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
             lead_keys = [c.key for c in chosen if lead and _names(lead, c)]
-        notes = part_notes(parts, candidates, chosen) + _missing_notes(parts, candidates)
+        unquoted = _unquoted_names(parts, candidates)
+        notes = part_notes(parts, candidates, chosen) + _missing_notes(unquoted)
         notes += [f"{name}: no passage comes from it." for name in _absent_sources(parts, chosen)]
         if parts.kind == "yes_no":
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
+            if unquoted and lead_keys:
+                # a part about a name no passage mentions is not supported, and the lead says so
+                lead = f"{lead.rstrip(':')}, but no passage mentions {' or '.join(unquoted)}:"
+                notes = [n for n in notes if n not in _missing_notes(unquoted)]
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
         lead_numbers = sorted({numbers[k] for k in _kept_keys(lead_keys, chosen)})
@@ -266,9 +271,13 @@ def _missing_names(parts: QuestionParts, documents: list[Document]) -> list[str]
     return [name for name in parts.names if not set(tokenize(name)) <= words]
 
 
-def _missing_notes(parts: QuestionParts, candidates: list[_Candidate]) -> list[str]:
+def _unquoted_names(parts: QuestionParts, candidates: list[_Candidate]) -> list[str]:
+    """Salient names of the question that no quotable sentence contains."""
     words = set().union(*(set(tokenize(c.text)) for c in candidates)) if candidates else set()
-    missing = [name for name in parts.names if not set(tokenize(name)) <= words]
+    return [name for name in parts.names if not set(tokenize(name)) <= words]
+
+
+def _missing_notes(missing: list[str]) -> list[str]:
     return [f"The quoted articles do not mention {' or '.join(missing)}."] if missing else []
 
 

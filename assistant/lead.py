@@ -249,16 +249,18 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
         if not support:
             return "None of the quoted passages states this outright; the closest follow.", []
         outlets = " and ".join(c.outlet for c in support)
-        return f"Yes, reported by {outlets}:", [c.key for c in support]
+        return f"Reported by {outlets}:", [c.key for c in support]
     found = {outlet: _supporting(parts, outlet, chosen) for outlet in parts.outlets}
     supported = [o for o, c in found.items() if c is not None]
     missing = [o for o in parts.outlets if found[o] is None]
     keys = [found[o].key for o in supported]
     if not missing:
-        which = "both parts are" if len(supported) == 2 else "every part is"
+        # what support was found, never a yes or no: a part can be reported and the
+        # question's claim about it still be wrong
         if len(supported) == 1:
-            which = f"the {supported[0]} part is"
-        return f"Yes, {which} reported ({', '.join(supported)}):", keys
+            return f"The {supported[0]} part is reported:", keys
+        which = "Both parts are" if len(supported) == 2 else "Every part is"
+        return f"{which} reported ({', '.join(supported)}):", keys
     if supported:
         return (
             f"Only the {', '.join(supported)} part is reported; nothing from "

@@ -160,7 +160,7 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
         "reports Kherson residents queued for water?",
         [tass, fakty],
     )
-    assert both.text.startswith("Yes, both parts are reported (TASS, fakty.com.ua):")
+    assert both.text.startswith("Both parts are reported (TASS, fakty.com.ua):")
 
 
 def test_the_newspaper_lead_cites_each_outlet_that_names_it(seed_assistant):
@@ -203,7 +203,7 @@ def test_a_yes_no_lead_names_the_outlets_that_report_it(seed_assistant):
         "Do both outlets say negotiations are possible after Kherson is retaken?"
     )
     lead = answer.text.split("\n\n", 1)[0]
-    assert lead.startswith("Yes, reported by")
+    assert lead.startswith("Reported by")  # what support was found, not a guessed "yes"
     assert "TASS" in lead and "fakty.com.ua" in lead
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", lead)]
     assert numbers == sorted(numbers)
