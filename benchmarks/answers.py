@@ -61,6 +61,18 @@ def retrieved_passages(index_dir: Path, questions: list[dict], cache: Path) -> l
     return passages
 
 
+def generative_answerer(llm: str, base_url: str | None, index_dir: Path):
+    """The generative answerer for ``llm`` (e.g. ``openai:smollm2`` at a llama.cpp server's
+    ``/v1``), with the project's prompts and the index's embedder for grounding."""
+    from assistant.generative import make_generative_answerer
+    from assistant.settings import load_settings
+
+    embedder = built_with(index_dir) or "onnx-int8"
+    assistant = open_assistant(index_dir, embedder.split(":", 1)[0])
+    settings = load_settings(index_dir=index_dir, llm=llm, llm_base_url=base_url)
+    return make_generative_answerer(settings, assistant.embeddings)
+
+
 def load_answerer(source: Path | None):
     """``ExtractiveAnswerer()`` from this tree, or from ``source`` (a baseline's file)."""
     if source is None:
@@ -133,6 +145,7 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
         "who_which_anywhere": share(who, "anywhere"),
         "parted": len(parted),
         "parted_all_gold_quoted": share(parted, "all_gold_quoted"),
+        "quotes_per_answer": round(quotes / max(len(answerable), 1), 2),
         "outside_gold_quotes": round(sum(r["outside"] for r in answerable) / quotes, 3),
         "null_handled": share(nulls, "null_handled"),
         "answerable_refused": share(answerable, "refused"),
@@ -147,7 +160,11 @@ def run(args) -> dict:
     questions = load_questions(args.limit)
     cache = args.cache / f"passages-{len(questions)}.pkl"
     passages = retrieved_passages(args.index_dir, questions, cache)
-    answerer = load_answerer(args.answerer_source)
+    if args.llm:
+        answerer = generative_answerer(args.llm, args.llm_url, args.index_dir)
+        questions, passages = questions[: args.llm_limit], passages[: args.llm_limit]
+    else:
+        answerer = load_answerer(args.answerer_source)
     outlets = sorted(
         {f["source"] for q in json.loads(QUERIES.read_text()) for f in q["evidence_list"]}
     )
@@ -173,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, required=True, help="a COPY of the index")
     parser.add_argument("--limit", type=int, default=None, help="first N dev questions")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/answers-work"))
+    parser.add_argument("--llm", default=None, help="e.g. openai:smollm2 (generative path)")
+    parser.add_argument("--llm-url", default=None, help="the LLM server's /v1 base URL")
+    parser.add_argument("--llm-limit", type=int, default=50, help="questions through the LLM")
     parser.add_argument("--details", type=Path, default=None, help="write every answer here")
     parser.add_argument("--answerer-source", type=Path, default=None, help="baseline file")
     args = parser.parse_args(argv)
