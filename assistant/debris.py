@@ -16,6 +16,7 @@ _DEBRIS = [
     ),
     re.compile(r"pic\.twitter\.com|https?://t\.co/|\(@\w+\)|— @\w+|\bon (X|Twitter|Instagram) \("),
     re.compile(r"^(by|photo|image|credit|source)\s*:", re.I),
+    re.compile(r"\((Getty( Images)?|AP( Photo)?|Reuters|AFP|PA|Shutterstock|iStock)\b[^)]*\)\W*$"),
     re.compile(r"[$£€]\s?\d[\d,.]*\s*(at|on|from)\s+(Amazon|Walmart|Best Buy|Target)\b", re.I),
     re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.m\.|p\.m\.|am|pm)\s*(ET|PT|GMT|BST)\b"),
 ]
@@ -38,6 +39,8 @@ def is_debris(sentence: str) -> bool:
     text = sentence.strip()
     if len(text) < 25 or (text.endswith(":") and not _ATTRIBUTION.search(text)):
         return True
+    if not re.search(r"[.!?…:\"”’')\]]$", text):
+        return True  # a heading or caption: reporting ends its sentences
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text):  # prices, scores, tables
         return True

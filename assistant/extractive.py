@@ -114,6 +114,9 @@ class ExtractiveAnswerer:
             lead, extra = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
             lead_keys = [c.key for c in chosen if lead and _names(lead, c)]
+            if lead_keys and parts.asks_for == "newspaper":
+                # "which newspaper…": a sentence that does not name it does not answer it
+                chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
         notes = part_notes(parts, candidates, chosen) + _missing_notes(unquoted)
         notes += [f"{name}: no passage comes from it." for name in _absent_sources(parts, chosen)]

@@ -258,12 +258,12 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
         # what support was found, never a yes or no: a part can be reported and the
         # question's claim about it still be wrong
         if len(supported) == 1:
-            return f"The {supported[0]} part is reported:", keys
+            return f"The part from {supported[0]} is reported:", keys
         which = "Both parts are" if len(supported) == 2 else "Every part is"
         return f"{which} reported ({', '.join(supported)}):", keys
     if supported:
         return (
-            f"Only the {', '.join(supported)} part is reported; nothing from "
+            f"Only the part from {', '.join(supported)} is reported; nothing from "
             f"{', '.join(missing)} matches:",
             keys,
         )

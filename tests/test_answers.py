@@ -153,7 +153,7 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
     )
     answer = ExtractiveAnswerer().answer(question, [tass, fakty])
     lead = answer.text.split("\n\n", 1)[0]
-    assert lead.startswith("Only the TASS part is reported; nothing from fakty.com.ua matches")
+    assert lead.startswith("Only the part from TASS is reported; nothing from fakty.com.ua matches")
     assert "fakty.com.ua: no passage mentions weapons deliveries." in answer.text
     both = ExtractiveAnswerer().answer(
         "Does TASS report that Washington is sending missiles to Kiev, while fakty.com.ua "
@@ -208,3 +208,12 @@ def test_a_yes_no_lead_names_the_outlets_that_report_it(seed_assistant):
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", lead)]
     assert numbers == sorted(numbers)
     assert {answer.citation(n).outlet for n in numbers} == {"TASS", "fakty.com.ua"}
+
+
+def test_captions_and_headings_are_not_quoted():
+    from assistant.debris import is_debris
+
+    assert is_debris("Tremblant is Quebec’s premier resort (Getty Images)")
+    assert is_debris("How Mikaela Shiffrin’s parents fell in love through skiing")
+    assert not is_debris("Tremblant is Quebec’s premier resort, the tourism board said.")
+    assert not is_debris('The Italian edition of "La Repubblica" reports:')
