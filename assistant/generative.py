@@ -84,10 +84,10 @@ class GenerativeAnswerer:
 
     def answer(self, question: str, documents: Sequence[Document]) -> Answer:
         """The grounded answer (generated in one go)."""
-        result = None
-        for result in self.stream(question, documents):  # noqa: B007 - the last item is the answer
-            pass
-        return result
+        for item in self.stream(question, documents):
+            if isinstance(item, Answer):  # the stream's last item; the pieces come before it
+                return item
+        raise LLMCallError(self.name, self.endpoint, "the answer stream ended without an answer")
 
     def stream(self, question: str, documents: Sequence[Document]) -> Iterator[str | Answer]:
         """Yield the model's text pieces as they arrive, then the grounded :class:`Answer`.

@@ -14,7 +14,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, SecretStr
 
 from .errors import ConfigError
 
@@ -87,12 +87,12 @@ def _openai(model: str, settings) -> BaseChatModel:
     return ChatOpenAI(
         model=model,
         base_url=settings.llm_base_url,
-        api_key=api_key,
+        api_key=SecretStr(api_key),
         timeout=settings.llm_timeout_s,
         max_retries=1,
         temperature=TEMPERATURE,
         seed=SEED,
-        max_tokens=MAX_ANSWER_TOKENS,
+        max_completion_tokens=MAX_ANSWER_TOKENS,  # the field ``max_tokens``, by its alias
     )
 
 
