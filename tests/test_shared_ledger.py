@@ -240,6 +240,7 @@ def test_second_indexer_refuses_while_the_first_holds_the_advisory_lock(
     assert consistent_ids(reader)
 
 
+@pytest.mark.slow  # runs the real CLI in a process of its own
 def test_unreachable_database_is_a_clear_error_in_the_api_and_the_cli(tmp_path, fake_embeddings):
     url = f"postgresql://assistant:{PASSWORD}@127.0.0.1:{free_port()}/ledger"
     with pytest.raises(IndexStoreError) as caught:
