@@ -71,6 +71,12 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
     )
 
 
+def finish(process: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, str]:
+    """Wait for a started process (:func:`start_cli`): ``(exit code, stdout, stderr)``."""
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
 class ChromaServer:
     """A real ``chroma run`` on a loopback port, stoppable and restartable on the same port."""
 

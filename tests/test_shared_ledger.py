@@ -26,7 +26,7 @@ from assistant.settings import load_settings
 
 from .conftest import ROOT, SEEDS
 from .pg_server import PASSWORD, running_postgres
-from .support import cli_env, free_port, start_cli
+from .support import cli_env, finish, free_port, start_cli
 from .test_server_mode import SEED_QUESTIONS, citations
 
 
@@ -66,12 +66,6 @@ def cli(index_dir, *args, ledger_url, chroma_url=None, wait_s=None) -> subproces
     if chroma_url:
         command += ["--chroma-url", chroma_url]
     return start_cli(*command, *args, env=env)
-
-
-def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
-    """Wait for a process: ``(exit code, stdout, stderr)``."""
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err
 
 
 def consistent_ids(assistant) -> set[str]:
