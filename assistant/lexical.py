@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,10 @@ def tokenize(text: str) -> list[str]:
 FORMAT = 3  # bump when the saved layout changes: older snapshots are then rebuilt
 
 
+# Chunk vectors as given: a (rows, dim) array, or one vector (array or floats) per chunk.
+_Vectors = np.ndarray | Sequence[np.ndarray] | Sequence[Sequence[float]]
+
+
 class _Bm25(Protocol):
     """What this module uses of an indexed (or loaded) ``bm25s.BM25``."""
 
@@ -76,14 +81,14 @@ class LexicalIndex:
     @classmethod
     def build(
         cls,
-        ids,
-        texts,
-        outlets,
-        published_ts,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        outlets: Sequence[str],
+        published_ts: Sequence[int | None],
         version: str,
-        vectors=None,
-        days=None,
-        chunk_texts=None,
+        vectors: _Vectors | None = None,
+        days: Sequence[str] | None = None,
+        chunk_texts: Sequence[str] | None = None,
     ) -> LexicalIndex:
         """Index ``texts`` (one per chunk id), with optional vectors and publication days."""
         import bm25s
@@ -117,7 +122,12 @@ class LexicalIndex:
         # machine (its threads wait for cores), and single-threaded it is as fast.
         return np.einsum("ij,j->i", matrix, vector.astype(np.float32))
 
-    def mask(self, outlets=None, since_ts=None, until_ts=None) -> np.ndarray | None:
+    def mask(
+        self,
+        outlets: Iterable[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+    ) -> np.ndarray | None:
         """Boolean row mask of the chunks within the filters (None: no filter)."""
         return self._mask(outlets, since_ts, until_ts)
 
@@ -177,7 +187,9 @@ class LexicalIndex:
     def _vocab(self) -> dict[str, int]:
         return self._bm25.vocab_dict if self._bm25 is not None else {}
 
-    def _mask(self, outlets, since_ts, until_ts) -> np.ndarray | None:
+    def _mask(
+        self, outlets: Iterable[str] | None, since_ts: int | None, until_ts: int | None
+    ) -> np.ndarray | None:
         if outlets is None and since_ts is None and until_ts is None:
             return None
         mask = np.ones(len(self.ids), dtype=bool)
@@ -253,7 +265,7 @@ class LexicalIndex:
         )
 
 
-def _as_matrix(vectors, rows: int) -> np.ndarray | None:
+def _as_matrix(vectors: _Vectors | None, rows: int) -> np.ndarray | None:
     """Vectors as a float32 matrix, or None when some are missing."""
     if vectors is None or rows == 0:
         return None
