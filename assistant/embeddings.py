@@ -152,11 +152,6 @@ class TorchEmbeddings(Embeddings):
         return word_piece_counter(self.path)
 
 
-LocalEmbeddings = (
-    TorchEmbeddings  # deprecated name (the ONNX embedder is local too); goes next release
-)
-
-
 def word_piece_counter(model_dir: Path) -> Callable[[str], int]:
     """A function counting a model's word pieces in a text (its fast Rust tokenizer), or an
     approximation when the model folder has no ``tokenizer.json``."""

@@ -8,8 +8,12 @@ always quote the articles verbatim whatever the model wrote.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from .chain import heuristic_standalone
 from .errors import AssistantError, LLMError
@@ -19,6 +23,9 @@ from .lexical import tokenize
 from .llms import endpoint_of, make_chat_model
 from .models import Answer
 from .prompts import Prompts, answer_inputs, load_prompts, standalone_inputs
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 class LLMCallError(LLMError):
@@ -45,9 +52,9 @@ class GenerativeAnswerer:
 
     def __init__(
         self,
-        chat_model,
+        chat_model: BaseChatModel,
         prompts: Prompts,
-        embeddings,
+        embeddings: Embeddings,
         name: str,
         drop_unsupported: bool = False,
         endpoint: str | None = None,
@@ -84,10 +91,10 @@ class GenerativeAnswerer:
 
     def answer(self, question: str, documents: Sequence[Document]) -> Answer:
         """The grounded answer (generated in one go)."""
-        result = None
-        for result in self.stream(question, documents):  # noqa: B007 - the last item is the answer
-            pass
-        return result
+        for item in self.stream(question, documents):
+            if isinstance(item, Answer):  # the stream's last item; the pieces come before it
+                return item
+        raise LLMCallError(self.name, self.endpoint, "the answer stream ended without an answer")
 
     def stream(self, question: str, documents: Sequence[Document]) -> Iterator[str | Answer]:
         """Yield the model's text pieces as they arrive, then the grounded :class:`Answer`.
@@ -109,14 +116,14 @@ class GenerativeAnswerer:
             raise LLMCallError(self.name, self.endpoint, "the model returned an empty answer")
         yield self.grounder.ground(question, text, passages, self.name, self.drop_unsupported)
 
-    def complete(self, messages) -> str:
+    def complete(self, messages: list[BaseMessage]) -> str:
         """The model's whole reply to ``messages``; an empty reply is an LLMCallError."""
         text = "".join(self._generate(messages))
         if not text.strip():
             raise LLMCallError(self.name, self.endpoint, "the model returned an empty answer")
         return text
 
-    def _generate(self, messages) -> Iterator[str]:
+    def _generate(self, messages: list[BaseMessage]) -> Iterator[str]:
         try:
             for chunk in self.chat_model.stream(messages):
                 text = chunk.content if isinstance(chunk.content, str) else chunk.text
@@ -141,7 +148,7 @@ class GenerativeAnswerer:
         return first
 
 
-def make_generative_answerer(settings, embeddings) -> GenerativeAnswerer:
+def make_generative_answerer(settings: Settings, embeddings: Embeddings) -> GenerativeAnswerer:
     """The generative answerer ``settings.llm`` names, with prompts from ``prompts_dir``."""
 
     return GenerativeAnswerer(

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
 from .chunking import Span, split_sentences
 from .extractive import QUESTION_NOISE, citation_for
@@ -127,7 +128,9 @@ class Support:
     numbers_ok: bool
     quote: Span  # the passage sentence that matches the claim best (chunk offsets)
 
-    def supports(self, min_overlap: float = MIN_TERM_OVERLAP, min_cosine: float = MIN_COSINE):
+    def supports(
+        self, min_overlap: float = MIN_TERM_OVERLAP, min_cosine: float = MIN_COSINE
+    ) -> bool:
         """Both thresholds met and no number the passage lacks."""
         return self.overlap >= min_overlap and self.cosine >= min_cosine and self.numbers_ok
 
@@ -196,7 +199,10 @@ class Grounder:
     """Checks generated sentences against passages and rebuilds the answer with citations."""
 
     def __init__(
-        self, embeddings, min_overlap: float = MIN_TERM_OVERLAP, min_cosine: float = MIN_COSINE
+        self,
+        embeddings: Embeddings,
+        min_overlap: float = MIN_TERM_OVERLAP,
+        min_cosine: float = MIN_COSINE,
     ):
         self.embeddings = embeddings
         self.min_overlap = min_overlap
@@ -292,7 +298,13 @@ class Grounder:
             self._check(sentence, vector, passages, outlets)
         judge_verdicts(sentences)
 
-    def _check(self, sentence: _Sentence, vector, passages: list[_Passage], outlets) -> None:
+    def _check(
+        self,
+        sentence: _Sentence,
+        vector: np.ndarray,
+        passages: list[_Passage],
+        outlets: Sequence[str],
+    ) -> None:
         named = outlets_named_in(sentence.claim, outlets)
         allowed = [i for i, p in enumerate(passages) if not named or p.outlet in named]
         supports = {i: self.support(sentence.claim, vector, passages[i], outlets) for i in allowed}
@@ -329,7 +341,9 @@ def judge_verdicts(sentences: Sequence[_Sentence]) -> None:
             verdict.sources = list(dict.fromkeys(src for part in parts for src in part.sources))
 
 
-def _best_per_outlet(good: dict[int, Support], passages: list[_Passage], named) -> list[int]:
+def _best_per_outlet(
+    good: dict[int, Support], passages: list[_Passage], named: list[str]
+) -> list[int]:
     """The strongest supporting passage, or one per named outlet."""
     ranked = sorted(good, key=lambda i: -(good[i].cosine + good[i].overlap))
     if len(named) < 2:

@@ -6,9 +6,11 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -41,6 +43,20 @@ def tokenize(text: str) -> list[str]:
 FORMAT = 3  # bump when the saved layout changes: older snapshots are then rebuilt
 
 
+# Chunk vectors as given: a (rows, dim) array, or one vector (array or floats) per chunk.
+_Vectors = np.ndarray | Sequence[np.ndarray] | Sequence[Sequence[float]]
+
+
+class _Bm25(Protocol):
+    """What this module uses of an indexed (or loaded) ``bm25s.BM25``."""
+
+    vocab_dict: dict[str, int]
+
+    def get_scores(self, query_tokens_single: list[str]) -> np.ndarray: ...
+
+    def save(self, save_dir: str) -> None: ...
+
+
 @dataclass
 class LexicalIndex:
     """The search snapshot of one index version: BM25 over the chunk texts, plus per-chunk
@@ -55,9 +71,9 @@ class LexicalIndex:
     outlets: list[str]
     published_ts: np.ndarray
     version: str
-    _bm25: object
-    _positions: dict | None = None
-    _outlet_rows: dict | None = None
+    _bm25: _Bm25 | None
+    _positions: dict[str, int] | None = None
+    _outlet_rows: dict[str, np.ndarray] | None = None
     vectors: np.ndarray | None = None  # float32 (rows, dim), or None when not available
     days: list[str] | None = None  # published date (YYYY-MM-DD) of each chunk's article
     texts: list[str] | None = None  # each chunk's text (for sentence-level re-scoring)
@@ -65,14 +81,14 @@ class LexicalIndex:
     @classmethod
     def build(
         cls,
-        ids,
-        texts,
-        outlets,
-        published_ts,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        outlets: Sequence[str],
+        published_ts: Sequence[int | None],
         version: str,
-        vectors=None,
-        days=None,
-        chunk_texts=None,
+        vectors: _Vectors | None = None,
+        days: Sequence[str] | None = None,
+        chunk_texts: Sequence[str] | None = None,
     ) -> LexicalIndex:
         """Index ``texts`` (one per chunk id), with optional vectors and publication days."""
         import bm25s
@@ -95,13 +111,23 @@ class LexicalIndex:
         )
 
     def similarities(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Cosine of ``vector`` to the chunks at ``rows`` (all chunks when None)."""
+        """Cosine of ``vector`` to the chunks at ``rows`` (all chunks when None).
+
+        Only for a snapshot that holds vectors (``vectors`` is not None).
+        """
+        if self.vectors is None:
+            raise ValueError(f"lexical snapshot v{self.version} holds no vectors")
         matrix = self.vectors if rows is None else self.vectors[rows]
         # einsum, not BLAS: a threaded BLAS matvec of this size is 5-20x slower on a busy
         # machine (its threads wait for cores), and single-threaded it is as fast.
         return np.einsum("ij,j->i", matrix, vector.astype(np.float32))
 
-    def mask(self, outlets=None, since_ts=None, until_ts=None) -> np.ndarray | None:
+    def mask(
+        self,
+        outlets: Iterable[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+    ) -> np.ndarray | None:
         """Boolean row mask of the chunks within the filters (None: no filter)."""
         return self._mask(outlets, since_ts, until_ts)
 
@@ -147,25 +173,31 @@ class LexicalIndex:
     @property
     def outlet_names(self) -> list[str]:
         """The distinct outlets, sorted."""
+        return sorted(self._rows_by_outlet())
+
+    def _rows_by_outlet(self) -> dict[str, np.ndarray]:
+        """Each outlet's chunk rows, built on first use."""
         if self._outlet_rows is None:
             rows: dict[str, list[int]] = {}
             for row, outlet in enumerate(self.outlets):
                 rows.setdefault(outlet, []).append(row)
             self._outlet_rows = {o: np.asarray(r, dtype=np.int64) for o, r in rows.items()}
-        return sorted(self._outlet_rows)
+        return self._outlet_rows
 
-    def _vocab(self) -> dict:
-        return getattr(self._bm25, "vocab_dict", {}) or {}
+    def _vocab(self) -> dict[str, int]:
+        return self._bm25.vocab_dict if self._bm25 is not None else {}
 
-    def _mask(self, outlets, since_ts, until_ts) -> np.ndarray | None:
+    def _mask(
+        self, outlets: Iterable[str] | None, since_ts: int | None, until_ts: int | None
+    ) -> np.ndarray | None:
         if outlets is None and since_ts is None and until_ts is None:
             return None
         mask = np.ones(len(self.ids), dtype=bool)
         if outlets is not None:
-            self.outlet_names  # noqa: B018 - builds the outlet -> rows map once
+            outlet_rows = self._rows_by_outlet()
             outlet_mask = np.zeros(len(self.ids), dtype=bool)
             for outlet in outlets:
-                outlet_mask[self._outlet_rows.get(outlet, [])] = True
+                outlet_mask[outlet_rows.get(outlet, [])] = True
             mask &= outlet_mask
         if since_ts is not None:
             mask &= self.published_ts >= since_ts
@@ -233,7 +265,7 @@ class LexicalIndex:
         )
 
 
-def _as_matrix(vectors, rows: int) -> np.ndarray | None:
+def _as_matrix(vectors: _Vectors | None, rows: int) -> np.ndarray | None:
     """Vectors as a float32 matrix, or None when some are missing."""
     if vectors is None or rows == 0:
         return None

@@ -8,15 +8,18 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, SecretStr
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 PROVIDER_FORMS = (
     "extractive (no LLM)",
@@ -44,7 +47,7 @@ def parse_provider(provider: str) -> tuple[str, str]:
     return kind, target
 
 
-def endpoint_of(settings) -> str:
+def endpoint_of(settings: Settings) -> str:
     """Where the configured LLM lives: a URL, or the model file for in-process llama.cpp."""
     kind, target = parse_provider(settings.llm)
     if kind == "openai":
@@ -61,7 +64,7 @@ def _missing(package: str, extra: str) -> ConfigError:
     )
 
 
-def make_chat_model(settings) -> BaseChatModel:
+def make_chat_model(settings: Settings) -> BaseChatModel:
     """The LangChain chat model ``settings.llm`` names (imports its package lazily)."""
     kind, target = parse_provider(settings.llm)
     if kind == "openai":
@@ -71,7 +74,7 @@ def make_chat_model(settings) -> BaseChatModel:
     return _llamacpp(target, settings)
 
 
-def _openai(model: str, settings) -> BaseChatModel:
+def _openai(model: str, settings: Settings) -> BaseChatModel:
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as error:
@@ -87,16 +90,16 @@ def _openai(model: str, settings) -> BaseChatModel:
     return ChatOpenAI(
         model=model,
         base_url=settings.llm_base_url,
-        api_key=api_key,
+        api_key=SecretStr(api_key),
         timeout=settings.llm_timeout_s,
         max_retries=1,
         temperature=TEMPERATURE,
         seed=SEED,
-        max_tokens=MAX_ANSWER_TOKENS,
+        max_completion_tokens=MAX_ANSWER_TOKENS,  # the field ``max_tokens``, by its alias
     )
 
 
-def _ollama(model: str, settings) -> BaseChatModel:
+def _ollama(model: str, settings: Settings) -> BaseChatModel:
     try:
         from langchain_ollama import ChatOllama
     except ImportError as error:
@@ -111,7 +114,7 @@ def _ollama(model: str, settings) -> BaseChatModel:
     )
 
 
-def _llamacpp(path: str, settings) -> BaseChatModel:
+def _llamacpp(path: str, settings: Settings) -> BaseChatModel:
     try:
         import llama_cpp  # noqa: F401 - only checks that the package is there
     except ImportError as error:

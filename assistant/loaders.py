@@ -253,7 +253,10 @@ def load_records(text: str, label: str, jsonl: bool) -> LoadResult:
         # is a claim, kept as metadata: it must never let a record take over the identity
         # (and so the text) of an article from another origin.
         item = build_article(body, where, meta, None, extracted={}, origin=where)
-        (result.articles if isinstance(item, Article) else result.skipped).append(item)
+        if isinstance(item, Article):
+            result.articles.append(item)
+        else:
+            result.skipped.append(item)
     return result
 
 
@@ -369,8 +372,9 @@ def build_article(
 
 def infer_outlet(body: str, sitename: str | None, path: Path | None) -> tuple[str | None, str]:
     """Guess the outlet when no metadata names it; returns ``(outlet, how)``."""
-    if clean_optional(sitename):
-        return sitename.strip(), "the page's site name"
+    site = clean_optional(sitename)
+    if site:
+        return site, "the page's site name"
     head = body[:1500]
     for pattern in (_DATELINE_SLASH, _DATELINE_PAREN):
         for line in head.splitlines():

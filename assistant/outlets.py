@@ -37,13 +37,13 @@ def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
     squeezed = haystack.replace(" ", "")
     found: list[tuple[int, str]] = []
     for outlet in known:
-        positions = []
+        positions: list[int] = []
         for alias in outlet_aliases(outlet):
             at = haystack.find(f" {alias} ")
             if at >= 0:
                 positions.append(at)
             elif " " not in alias and len(alias) >= 6 and alias in squeezed:
-                positions.append(squeezed.find(alias) * 1.0)
+                positions.append(squeezed.find(alias))
         if positions:
             found.append((min(positions), outlet))
     # A longer name that contains a shorter one as whole words wins ("Sporting News" over

@@ -468,8 +468,10 @@ class HybridRetriever(BaseRetriever):
 
     @staticmethod
     def _document(hit: _Hit) -> Document:
+        if hit.document is None:  # _with_texts drops these; reaching here is a bug
+            raise ValueError(f"chunk {hit.chunk_id} reached the answer without its text")
         metadata = {
-            **hit.metadata,
+            **(hit.metadata or {}),
             "chunk_id": hit.chunk_id,
             "score": round(hit.rank_score, 6),
             "similarity": round(hit.similarity, 4),

@@ -346,8 +346,9 @@ class IndexStore(IndexWriter):
                 dates.append(meta.get("published_ts"))
                 days.append(str(meta.get("published") or "")[:10])
                 chunk_texts.append(chunk.text)
-            if all(chunk.vector is not None for chunk in found):
-                vectors = [chunk.vector for chunk in found]
+            present = [chunk.vector for chunk in found if chunk.vector is not None]
+            if len(present) == len(found):  # all or nothing: rows must line up with ids
+                vectors = present
         index = LexicalIndex.build(
             ids, texts, outlets, dates, state.version, vectors, days, chunk_texts
         )

@@ -127,6 +127,16 @@ def llama_server(tmp_path_factory):
         yield url
 
 
+@pytest.fixture
+def site():
+    """The fixture web site (tests/web_server.py) on a loopback port, for one test."""
+    from .web_server import FixtureSite
+
+    server = FixtureSite().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     """One real ``chroma run`` server for the module's tests (server mode, shared ledger)."""

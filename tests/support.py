@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: free ports, the real CLI, a real ``chroma run`` server."""
+"""Helpers shared by the tests: free ports, local HTTP servers, the real CLI, a real
+``chroma run`` server."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +22,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serve_in_background(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threading HTTP server for ``handler`` on a free loopback port, serving in a daemon
+    thread; its ``shutdown()`` returns within 20 ms (the default poll waits up to 0.5 s)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    return server
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -55,6 +69,12 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, str]:
+    """Wait for a started process (:func:`start_cli`): ``(exit code, stdout, stderr)``."""
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
 
 
 class ChromaServer:

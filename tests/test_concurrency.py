@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import MULTIHOP
-from .support import cli_env, start_cli
+from .support import cli_env, finish, start_cli
 from .test_server_mode import SEED_QUESTIONS
 
 pytestmark = pytest.mark.skipif(not MULTIHOP.exists(), reason="needs ../shared beside the repo")
@@ -47,12 +47,6 @@ def cli(index_dir: Path, *args: str, wait_s: float | None = None) -> subprocess.
     if wait_s is not None:
         env["ASSISTANT_INDEX_LOCK_WAIT_S"] = str(wait_s)
     return start_cli("--index-dir", str(index_dir), *args, env=env)
-
-
-def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
-    """Wait for a CLI process: ``(exit code, stdout, stderr)``."""
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err
 
 
 class ReaderLoop(threading.Thread):

@@ -17,6 +17,9 @@ from assistant.settings import load_settings
 
 from .conftest import ROOT
 
+# Every test here runs index updates in worker processes and kills them.
+pytestmark = pytest.mark.slow
+
 
 def write_corpus(folder, count, version):
     """``count`` one-article JSON files; ``version`` changes every text."""

@@ -21,7 +21,8 @@ from assistant.settings import load_settings
 from ui.app import build_demo
 
 from .conftest import SEEDS
-from .test_ui import BOTH_OUTLETS, free_port
+from .support import free_port
+from .test_ui import BOTH_OUTLETS
 
 pytestmark = pytest.mark.slow
 NOTICE = '<div class="msg-notice">'

@@ -177,6 +177,7 @@ def test_corrupt_ledger_is_refused_with_rebuild_hint(assistant, tmp_path, fake_e
 # ----- the CLI, with the real model --------------------------------------------------------
 
 
+@pytest.mark.slow  # the CLI loads the real model
 def test_cli_index_sources_ask_with_real_model(tmp_path, capsys):
     index_dir = str(tmp_path / "cli-index")
     assert main(["--index-dir", index_dir, "index", str(SEEDS)]) == 0
@@ -193,6 +194,7 @@ def test_cli_index_sources_ask_with_real_model(tmp_path, capsys):
     assert "anti-drone missiles" in answer["citations"][0]["quote"]
 
 
+@pytest.mark.slow  # the CLI loads the real model to embed the article it adds
 def test_cli_reports_skips_with_exit_code_1(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -219,6 +221,7 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path, capsys):
     assert code == 2 and "limit is 2,000" in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # writes 40,000 records into Chroma
 def test_reads_of_more_records_than_sqlite_allows_in_one_query_are_paged(tmp_path, fake_embeddings):
     """Chroma fails one ``get`` of ~33k+ records ("too many SQL variables"); ours pages."""
     import numpy as np

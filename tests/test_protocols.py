@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.embeddings import LocalEmbeddings, TorchEmbeddings
+from assistant.embeddings import TorchEmbeddings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.onnx_embeddings import OnnxEmbeddings
 from assistant.protocols import Answerer, Embedder
@@ -15,10 +15,6 @@ def test_every_embedder_fits_the_embedder_protocol(fake_embeddings, tmp_path):
         fake_embeddings,
     ):
         assert isinstance(embedder, Embedder), type(embedder).__name__
-
-
-def test_the_old_torch_embedder_name_still_works_for_now():
-    assert LocalEmbeddings is TorchEmbeddings
 
 
 def test_the_extractive_answerer_fits_the_answerer_protocol(fake_embeddings):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,7 +14,7 @@ from assistant.settings import load_settings
 
 from . import support
 from .conftest import SEEDS
-from .support import ChromaServer, free_port
+from .support import ChromaServer, free_port, serve_in_background
 
 SEED_QUESTIONS = [
     "Which missiles did Washington and NATO send to Kiev?",
@@ -156,9 +155,8 @@ class TokenProxy:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = serve_in_background(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def test_token_is_sent_and_a_refusal_is_a_clear_error(chroma_server, tmp_path, fake_embeddings):

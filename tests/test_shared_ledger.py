@@ -26,7 +26,7 @@ from assistant.settings import load_settings
 
 from .conftest import ROOT, SEEDS
 from .pg_server import PASSWORD, running_postgres
-from .support import cli_env, free_port, start_cli
+from .support import cli_env, finish, free_port, start_cli
 from .test_server_mode import SEED_QUESTIONS, citations
 
 
@@ -66,12 +66,6 @@ def cli(index_dir, *args, ledger_url, chroma_url=None, wait_s=None) -> subproces
     if chroma_url:
         command += ["--chroma-url", chroma_url]
     return start_cli(*command, *args, env=env)
-
-
-def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
-    """Wait for a process: ``(exit code, stdout, stderr)``."""
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err
 
 
 def consistent_ids(assistant) -> set[str]:
@@ -240,6 +234,7 @@ def test_second_indexer_refuses_while_the_first_holds_the_advisory_lock(
     assert consistent_ids(reader)
 
 
+@pytest.mark.slow  # runs the real CLI in a process of its own
 def test_unreachable_database_is_a_clear_error_in_the_api_and_the_cli(tmp_path, fake_embeddings):
     url = f"postgresql://assistant:{PASSWORD}@127.0.0.1:{free_port()}/ledger"
     with pytest.raises(IndexStoreError) as caught:

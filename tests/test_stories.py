@@ -7,8 +7,6 @@ the clustering and blindspot logic also alone, on hand-made vectors.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,7 @@ from assistant.stories.state import Member
 from assistant.stories.terms import key_terms
 from assistant.stories.timeline import changed
 
-from .conftest import ROOT
+from .support import run_cli
 
 TASS_DAY, FAKTY_DAY = "2022-11-07", "2022-11-08"
 
@@ -331,16 +329,6 @@ def test_changed_claims_figures_and_hedges():
 
 
 # ----- the command line -------------------------------------------------------------------------
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def test_cli_lists_and_shows_stories(seed_assistant):

@@ -10,7 +10,8 @@ from gradio_client.exceptions import AppError
 from ui.app import build_demo
 
 from .conftest import ARTIFACTS
-from .test_ui_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from .support import free_port
+from .test_ui_browser import CHROMIUM, CHROMIUM_ARGS
 
 BOTH_OUTLETS = "What would a complete defeat of Putin lead to?"
 

@@ -466,6 +466,7 @@ def test_a_dead_llm_server_is_reported_in_the_chat_and_the_extractive_answerer_a
         demo.close()
 
 
+@pytest.mark.slow  # the real CLI builds an index with the real model, then serves
 def test_serve_on_a_fresh_install_builds_the_seed_index_then_answers(tmp_path):
     """The quickstart's path: ``assistant serve`` with no index builds one from seeds/ (with
     a progress bar), then serves; a seed question through the running app cites both."""

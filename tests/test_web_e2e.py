@@ -19,19 +19,13 @@ from assistant.core import Assistant
 from assistant.settings import load_settings
 
 from .conftest import ROOT, SEEDS
+from .support import free_port
 from .test_concurrency import assert_consistent
 from .web_server import FixtureSite
 
 pytestmark = pytest.mark.slow
 BRIDGE = "How long will the repair of the Antonivskyi bridge take?"
 GRAIN = "How many grain ships left Odesa under the renewed corridor deal?"
-
-
-@pytest.fixture
-def site():
-    server = FixtureSite().start()
-    yield server
-    server.stop()
 
 
 def follow(folder: Path, site: FixtureSite) -> Path:
@@ -155,14 +149,6 @@ def test_index_watch_picks_up_a_new_entry_and_stops_on_sigterm(site, tmp_path):
     assistant = Assistant(load_settings(index_dir=index_dir, sources=[SEEDS]))
     assert set(assistant.outlets()) == {"TASS", "fakty.com.ua", "Dnipro Daily", "Odesa Courier"}
     assert_consistent(assistant)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_serve_refresh_answers_a_new_entry_and_stops_on_sigterm(site, tmp_path):

@@ -11,16 +11,9 @@ from assistant.web.feeds import FeedError, parse_feed
 from assistant.web.fetch import USER_AGENT, Fetcher, FetchError, FetchPolicy
 from assistant.web.sources_file import load_sources_file, parse_interval
 
-from .web_server import WIRE_TEXT, FixtureSite, article_page
+from .web_server import WIRE_TEXT, article_page
 
 FAST = FetchPolicy(timeout_s=1.0, retries=2, backoff_s=0.05, host_delay_s=0.0, max_bytes=200_000)
-
-
-@pytest.fixture
-def site():
-    server = FixtureSite().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

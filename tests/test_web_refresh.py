@@ -23,13 +23,6 @@ FAST = {
 }
 
 
-@pytest.fixture
-def site():
-    server = FixtureSite().start()
-    yield server
-    server.stop()
-
-
 def follow(tmp_path: Path, site: FixtureSite) -> None:
     """A sources file beside the index following the fixture feed."""
     (tmp_path / "sources.toml").write_text(f'[[feed]]\nurl = "{site.url("/feed.xml")}"\n')

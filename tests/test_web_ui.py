@@ -9,17 +9,9 @@ from gradio_client.exceptions import AppError
 from assistant.core import Assistant
 from ui.app import build_demo
 
-from .test_ui import free_port
-from .web_server import FixtureSite
+from .support import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def site():
-    server = FixtureSite().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

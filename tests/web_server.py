@@ -20,6 +20,8 @@ from pathlib import Path
 
 from assistant.loaders import load_paths
 
+from .support import serve_in_background
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 NEW_ARTICLES = {
@@ -138,9 +140,7 @@ class FixtureSite:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_background(Handler)
         self.feed_items = [self._item("/seeds/tass.html"), self._item("/seeds/fakty.html")]
         return self
 

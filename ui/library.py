@@ -77,7 +77,7 @@ class IndexHandlers:
         choices = render.outlet_choices(top)
         for component in self.filters:
             # Sessions that never loaded the page (API clients) validate against these.
-            component.choices = list(choices)  # type: ignore[assignment]
+            component.choices = list(choices)
         return choices
 
     def refresh(self, request: gr.Request | None = None) -> tuple:
