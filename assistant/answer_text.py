@@ -70,7 +70,8 @@ def compose(
     for note in notes or []:
         blocks.append(note)
         sentences.append(AnswerSentence(text=note, citations=[]))
-    current, parts = None, []
+    current: str | None = None
+    parts: list[str] = []
     for number, candidate in enumerate(chosen, start=1):
         citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
         shown = " ".join(candidate.text.split())  # one paragraph; the citation keeps it verbatim

@@ -167,9 +167,9 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     sightings = []
     for index, candidate in enumerate(pool):
         article = candidate.document.metadata.get("article_id", "")
-        for name in names_in(candidate.text):
-            if _fits(parts, name, candidate.text):
-                sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
+        for found in names_in(candidate.text):
+            if _fits(parts, found, candidate.text):
+                sightings.append(Sighting(found, candidate.outlet, article, candidate.score, index))
     if parts.asks_for != "newspaper":
         sightings += _title_sightings(parts, pool)
     name = best_entity(sightings, excluded)
