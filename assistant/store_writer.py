@@ -9,6 +9,7 @@ import contextlib
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,9 @@ LOCK_FILE = "write.lock"
 EMBED_GROUP = 256  # chunks embedded and written per step
 
 
-class IndexWriter:
-    """The writing half of the index store (see :class:`assistant.store.IndexStore`, which
-    sets these attributes and the reading methods used here)."""
+class IndexWriter(ABC):
+    """The writing half of the index store. :class:`assistant.store.IndexStore` sets these
+    attributes and implements the abstract reading methods the writing uses."""
 
     embed_group = EMBED_GROUP
     index_dir: Path
@@ -50,32 +51,41 @@ class IndexWriter:
     _location_checked: bool
 
     @property
-    def active(self) -> str | None:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def active(self) -> str | None:
+        """Implemented by IndexStore."""
 
-    def state(self) -> LedgerState:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def state(self) -> LedgerState:
+        """Implemented by IndexStore."""
 
-    def _set_state(self, db: Any = None, **values: str) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def _set_state(self, db: Any = None, **values: str) -> None:
+        """Implemented by IndexStore."""
 
-    def _check_location(self, state: LedgerState) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def _check_location(self, state: LedgerState) -> None:
+        """Implemented by IndexStore."""
 
+    @abstractmethod
     def collection(self, name: str | None = None, create: bool = False) -> GuardedCollection:
-        raise NotImplementedError  # pragma: no cover - IndexStore's
+        """Implemented by IndexStore."""
 
-    def articles(self) -> list[LedgerRow]:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def articles(self) -> list[LedgerRow]:
+        """Implemented by IndexStore."""
 
-    def lexical(self) -> LexicalIndex:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def lexical(self) -> LexicalIndex:
+        """Implemented by IndexStore."""
 
-    def refresh(self) -> None:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def refresh(self) -> None:
+        """Implemented by IndexStore."""
 
-    def _index_id(self) -> str:  # pragma: no cover - IndexStore's
-        raise NotImplementedError
+    @abstractmethod
+    def _index_id(self) -> str:
+        """Implemented by IndexStore."""
 
     # ----- writing -------------------------------------------------------------------------
 
