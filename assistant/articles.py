@@ -92,7 +92,7 @@ def normalise_date(value: str | None) -> str | None:
         return None
 
 
-def clean_optional(value) -> str | None:
+def clean_optional(value: object) -> str | None:
     """Blank, null-ish or non-string metadata becomes None; other values are stripped text."""
     if value is None or isinstance(value, bool | dict | list):
         return None

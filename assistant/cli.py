@@ -11,8 +11,15 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .core import Assistant
+    from .indexing import Progress
+    from .models import Answer
+    from .store import IndexReport
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from .core import Assistant
     from .settings import load_settings
 
@@ -147,7 +154,7 @@ def _run(args) -> int:
     return handler(assistant, args)
 
 
-def progress_bar(description: str):
+def progress_bar(description: str) -> Progress:
     """A tqdm-backed progress callback ``(done, total)`` writing to stderr."""
     from tqdm import tqdm
 
@@ -166,13 +173,13 @@ def progress_bar(description: str):
     return update
 
 
-def _index(assistant, args) -> int:
+def _index(assistant: Assistant, args: argparse.Namespace) -> int:
     from .web.commands import run_index
 
     return run_index(assistant, args, print_report, progress_bar("embedding"))
 
 
-def print_report(report) -> None:
+def print_report(report: IndexReport) -> None:
     """Human-readable summary of an indexing run, with a reason per skipped file."""
     print(report.summary())
     for note in report.notes:
@@ -181,7 +188,7 @@ def print_report(report) -> None:
         print(f"  skipped {skipped}")
 
 
-def _sources(assistant, args) -> int:
+def _sources(assistant: Assistant, args: argparse.Namespace) -> int:
     grouped = assistant.sources()
     if args.json:
         print(json.dumps(grouped, indent=2))
@@ -199,7 +206,7 @@ def _sources(assistant, args) -> int:
     return EXIT_OK
 
 
-def _remove(assistant, args) -> int:
+def _remove(assistant: Assistant, args: argparse.Namespace) -> int:
     removed = assistant.remove_sources(args.keys)
     for origin in removed:
         print(f"removed {origin}")
@@ -209,7 +216,7 @@ def _remove(assistant, args) -> int:
     return EXIT_OK
 
 
-def _ask(assistant, args) -> int:
+def _ask(assistant: Assistant, args: argparse.Namespace) -> int:
     from .core import clean_question
 
     clean_question(args.question, assistant.settings.max_question_chars)  # fail fast
@@ -224,7 +231,7 @@ def _ask(assistant, args) -> int:
     return EXIT_OK
 
 
-def format_answer(result) -> str:
+def format_answer(result: Answer) -> str:
     """The answer text, then a numbered list of sources with their quotes."""
     lines = [result.text]
     if result.notice:
@@ -320,7 +327,7 @@ def _wrapped(text: str, first: str = "     ") -> str:
     return textwrap.fill(text, width=96, initial_indent=first, subsequent_indent=" " * len(first))
 
 
-def _stories(assistant, args) -> int:
+def _stories(assistant: Assistant, args: argparse.Namespace) -> int:
     from .stories.text import format_stories
 
     assistant.ensure_index(progress=progress_bar("building the index"))
@@ -332,7 +339,7 @@ def _stories(assistant, args) -> int:
     return EXIT_OK
 
 
-def _story(assistant, args) -> int:
+def _story(assistant: Assistant, args: argparse.Namespace) -> int:
     from .stories.text import format_story
 
     assistant.ensure_index(progress=progress_bar("building the index"))
@@ -344,7 +351,7 @@ def _story(assistant, args) -> int:
     return EXIT_OK
 
 
-def _serve(assistant, args) -> int:
+def _serve(assistant: Assistant, args: argparse.Namespace) -> int:
     import os
 
     from ui.app import serve

@@ -281,7 +281,7 @@ def _wrongly_typed(record: dict) -> str | None:
     return None
 
 
-def _json_type(value) -> str:
+def _json_type(value: object) -> str:
     names = {
         bool: "a boolean",
         int: "a number",

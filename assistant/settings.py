@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigError
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
 
     @field_validator("sources", mode="before")
     @classmethod
-    def _split_sources(cls, value):
+    def _split_sources(cls, value: object) -> object:
         """Accept ``ASSISTANT_SOURCES=a:b`` as well as a JSON list."""
         if isinstance(value, str):
             return [part for part in value.split(":") if part]
@@ -99,7 +99,7 @@ class Settings(BaseSettings):
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
-    def _split_proxies(cls, value):
+    def _split_proxies(cls, value: object) -> object:
         """Accept ``ASSISTANT_TRUSTED_PROXIES=10.0.0.1,10.0.0.0/24`` as well as a list."""
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
 
     @field_validator("trusted_proxies")
     @classmethod
-    def _proxy_addresses(cls, value):
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
         import ipaddress
 
         for proxy in value:
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
 
     @field_validator("feeds", mode="before")
     @classmethod
-    def _split_feeds(cls, value):
+    def _split_feeds(cls, value: object) -> object:
         """Accept ``ASSISTANT_FEEDS="url1 url2"`` (or comma-separated) as well as a list."""
         if isinstance(value, str):
             return [part for part in value.replace(",", " ").split() if part]
@@ -127,20 +127,20 @@ class Settings(BaseSettings):
 
     @field_validator("chroma_url", "chroma_token", "ledger_url", mode="before")
     @classmethod
-    def _blank_is_none(cls, value):
+    def _blank_is_none(cls, value: object) -> object:
         """An empty ``ASSISTANT_CHROMA_URL=`` means the embedded index."""
         return value.strip() or None if isinstance(value, str) else value
 
     @field_validator("chroma_url")
     @classmethod
-    def _http_url(cls, value):
+    def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("chroma_url must look like http://host:port")
         return value
 
     @field_validator("ledger_url")
     @classmethod
-    def _ledger_url(cls, value):
+    def _ledger_url(cls, value: str | None) -> str | None:
         if value is not None and not is_ledger_url(value):
             raise ValueError(
                 "ledger_url must look like postgresql://user:password@host:port/db"
@@ -150,7 +150,7 @@ class Settings(BaseSettings):
 
     @field_validator("chunk_overlap_tokens")
     @classmethod
-    def _overlap_below_size(cls, value, info):
+    def _overlap_below_size(cls, value: int, info: ValidationInfo) -> int:
         size = info.data.get("chunk_tokens", 200)
         if value >= size:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")

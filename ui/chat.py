@@ -157,7 +157,17 @@ class QuestionHandlers:
         yield "", chat, render.EMPTY_COVERAGE, _waiting_panel(), answers, None
         yield from self._stream(question, chat, answers, turn, outlets, since, until, history)
 
-    def _stream(self, question, chat, answers, turn, outlets, since, until, history):
+    def _stream(
+        self,
+        question: str,
+        chat: list,
+        answers: list,
+        turn: int,
+        outlets: list[str] | None,
+        since: str | None,
+        until: str | None,
+        history: list,
+    ) -> Iterator[tuple]:
         text = ""
         try:
             for piece in self.assistant.stream(

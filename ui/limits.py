@@ -11,6 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 MAX_TRACKED_CLIENTS = 10_000  # beyond this, full (idle) buckets are forgotten
 
@@ -70,7 +74,7 @@ def limit_message(wait_s: float, per_minute: int) -> str:
     )
 
 
-def client_id(request) -> str:
+def client_id(request: gr.Request | None) -> str:
     """Who is asking: the client's address, else its Gradio session, else 'anonymous'."""
     if request is None:
         return "anonymous"

@@ -11,16 +11,23 @@ every citation of an answer falls in.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 import gradio as gr
 
 from assistant.core import printable_text
 from assistant.errors import AssistantError
-from assistant.models import Answer
+from assistant.models import Answer, Citation
 from assistant.stories.models import Report, Story, StoryView
 
 from . import render
 from .render import display_date, escape_text, outlet_badge, outlet_groups, outlet_hue
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +194,7 @@ def _comparison_html(view: StoryView) -> str:
     return "".join(parts)
 
 
-def story_sources_html(citations, turn: str = STORY_TURN) -> str:
+def story_sources_html(citations: Iterable[Citation], turn: str = STORY_TURN) -> str:
     """The sources panel of a story view or story-scoped answer."""
     groups = outlet_groups(citations, turn)
     if not groups:
@@ -217,7 +224,7 @@ def story_link_html(assistant, answer: Answer) -> str:
 class StoriesBackend:
     """Handlers of the Stories tab; each calls the Assistant's public API."""
 
-    def __init__(self, assistant):
+    def __init__(self, assistant: Assistant):
         self.assistant = assistant
 
     def list(self, since: str | None = None, until: str | None = None) -> tuple[str, list]:
@@ -257,7 +264,7 @@ class StoriesBackend:
         )
 
 
-def _guarded(call):
+def _guarded(call: Callable[[], T]) -> T:
     """Run ``call``; our errors become a toast, anything else a message (never a traceback)."""
     try:
         return call()
@@ -322,7 +329,9 @@ def build() -> dict:
     }
 
 
-def wire(demo, assistant, parts: dict, tab, concurrency: int = 4) -> StoriesBackend:
+def wire(
+    demo: gr.Blocks, assistant: Assistant, parts: dict, tab: gr.Tab, concurrency: int = 4
+) -> StoriesBackend:
     """Connect the tab: list on selecting it, open on a click, scoped questions."""
     backend = StoriesBackend(assistant)
     listed = [parts["list"], parts["raw"]]

@@ -9,7 +9,9 @@ call.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.documents import Document
@@ -32,6 +34,11 @@ from .timeline import (
     sentence_vectors,
 )
 
+if TYPE_CHECKING:
+    from ..core import Assistant
+    from ..ledger import LedgerRow
+    from ..store import IndexStore
+
 TOPIC_FLOOR = 0.35  # a typed topic must be at least this close to a story's centroid
 STORY_PASSAGES = 8
 
@@ -39,7 +46,7 @@ STORY_PASSAGES = 8
 class Stories:
     """Stories over one assistant's index (see the module docstring)."""
 
-    def __init__(self, assistant, config: StoryConfig | None = None):
+    def __init__(self, assistant: Assistant, config: StoryConfig | None = None):
         self.assistant = assistant
         self.config = config or StoryConfig()
         self._index: StoryIndex | None = None
@@ -72,7 +79,12 @@ class Stories:
         self._cache = (version, stories)
         return stories
 
-    def listing(self, since=None, until=None, outlets: list[str] | None = None) -> list[Story]:
+    def listing(
+        self,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        outlets: list[str] | None = None,
+    ) -> list[Story]:
         """Stories with an article from ``outlets`` published within [since, until]."""
         since, until = _day(since, "since"), _day(until, "until")
         if isinstance(outlets, str):
@@ -228,7 +240,7 @@ class Stories:
         ]
 
 
-def article_spans(store, article_ids: list[str]) -> dict[str, list[dict]]:
+def article_spans(store: IndexStore, article_ids: list[str]) -> dict[str, list[dict]]:
     """Article id -> its chunks' ids and character spans, in order."""
     if not article_ids:
         return {}
@@ -245,7 +257,7 @@ def article_spans(store, article_ids: list[str]) -> dict[str, list[dict]]:
     return spans
 
 
-def _day(value, name: str) -> str | None:
+def _day(value: date | str | None, name: str) -> str | None:
     """A YYYY-MM-DD string from a date or string; InputError when it is not one."""
     if value is None or value == "":
         return None
@@ -266,10 +278,10 @@ class _EmptyStore:
     def __init__(self, version: str):
         self.version = version
 
-    def articles(self) -> list:
+    def articles(self) -> list[LedgerRow]:
         """No articles."""
         return []
 
-    def article_texts(self, article_ids) -> dict:
+    def article_texts(self, article_ids: Iterable[str]) -> dict[str, str]:
         """No texts."""
         return {}

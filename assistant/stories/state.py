@@ -13,12 +13,16 @@ import sqlite3
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..store import published_timestamp
 from .clustering import Cluster, Clusterer, Item, StoryConfig
 from .terms import key_terms
+
+if TYPE_CHECKING:
+    from ..store import IndexStore
 
 STORIES_FILE = "stories.sqlite"
 _SCHEMA = """
@@ -232,7 +236,9 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return (vector / norm if norm else vector).astype(np.float32)
 
 
-def article_vectors(store, article_ids: list[str], whole: bool) -> dict[str, tuple]:
+def article_vectors(
+    store: IndexStore, article_ids: list[str], whole: bool
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Article id -> (unit mean of its chunk vectors, its first chunk's unit vector), read
     from the index (``whole``: every article is wanted, read the collection in full)."""
     if not article_ids:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from ..chunking import split_sentences
 from ..models import Citation
@@ -240,7 +241,7 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / norms
 
 
-def sentence_vectors(embeddings, sentences: list[list[Sentence]]) -> list[np.ndarray]:
+def sentence_vectors(embeddings: Embeddings, sentences: list[list[Sentence]]) -> list[np.ndarray]:
     """Unit embeddings of every article's claim sentences (one embedding call)."""
     flat = [s.text for group in sentences for s in group]
     matrix = np.asarray(embeddings.embed_documents(flat), dtype=np.float32) if flat else None

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from ..errors import AssistantError
+from ..indexing import Progress
+from ..store import IndexReport
 from .refresh import WebReport
 from .service import StopSignals, refresh_web, split_sources, start_background_refresh, web_sources
 from .sources_file import parse_interval
 
+if TYPE_CHECKING:
+    from ..core import Assistant
 
-def index_once(assistant, args, rebuild: bool, stop: threading.Event | None, progress) -> tuple:
+PrintReport = Callable[[IndexReport], None]
+
+
+def index_once(
+    assistant: Assistant,
+    args: argparse.Namespace,
+    rebuild: bool,
+    stop: threading.Event | None,
+    progress: Progress | None,
+) -> tuple[IndexReport | None, WebReport | None]:
     """One ``assistant index`` run: ``(IndexReport or None, WebReport or None)``."""
     urls, paths = split_sources(args.paths or [])
     follow = not args.paths and not web_sources(assistant.settings).empty  # fails fast
-    report = None
+    report: IndexReport | None = None
     if paths or not urls:
         report = assistant.index(paths or None, rebuild=rebuild, progress=progress)
-    web = None
+    web: WebReport | None = None
     if urls:
         web = refresh_web(assistant, urls=urls, feeds=False, stop=stop)
     elif follow:
@@ -28,7 +44,9 @@ def index_once(assistant, args, rebuild: bool, stop: threading.Event | None, pro
     return report, web
 
 
-def print_round(report, web: WebReport | None, as_json: bool, print_report: Callable) -> None:
+def print_round(
+    report: IndexReport | None, web: WebReport | None, as_json: bool, print_report: PrintReport
+) -> None:
     """Print one run's reports, as text or one JSON object."""
     if as_json:
         data = report.to_dict() if report is not None else {}
@@ -43,7 +61,12 @@ def print_round(report, web: WebReport | None, as_json: bool, print_report: Call
     sys.stdout.flush()
 
 
-def run_index(assistant, args, print_report: Callable, progress) -> int:
+def run_index(
+    assistant: Assistant,
+    args: argparse.Namespace,
+    print_report: PrintReport,
+    progress: Progress | None,
+) -> int:
     """``assistant index [PATHS|URLS] [--watch [--every 15m]]``; the exit code."""
     if not getattr(args, "watch", False):
         report, web = index_once(assistant, args, args.rebuild, None, progress)
@@ -67,11 +90,13 @@ def run_index(assistant, args, print_report: Callable, progress) -> int:
     return 0
 
 
-def _ok(report, web: WebReport | None) -> bool:
+def _ok(report: IndexReport | None, web: WebReport | None) -> bool:
     return (report is None or report.ok) and (web is None or not web.failed)
 
 
-def start_serve_refresh(assistant, interval: str) -> tuple[threading.Thread, threading.Event]:
+def start_serve_refresh(
+    assistant: Assistant, interval: str
+) -> tuple[threading.Thread, threading.Event]:
     """``serve --refresh``: refresh the web sources in the background every ``interval``."""
     seconds = parse_interval(interval)
     stop = threading.Event()
@@ -89,7 +114,7 @@ def stop_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` like Ctrl-C (Gradio closes; the refresher is stopped)."""
     import signal
 
-    def interrupt(number, frame):
+    def interrupt(number: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)

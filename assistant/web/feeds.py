@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..articles import clean_optional, normalise_date
@@ -45,7 +46,7 @@ def parse_feed(body: bytes, url: str) -> Feed:
     return Feed(title=clean_optional(parsed.feed.get("title")), entries=[e for e in entries if e])
 
 
-def _entry(item) -> FeedEntry | None:
+def _entry(item: Mapping[str, object]) -> FeedEntry | None:
     link = clean_optional(item.get("link"))
     if not link:
         return None

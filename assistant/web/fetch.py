@@ -152,7 +152,14 @@ class Fetcher:
 
     # ----- one URL, with retries ----------------------------------------------------------
 
-    def _attempts(self, url, current, etag, last_modified, accept) -> Response:
+    def _attempts(
+        self,
+        url: str,
+        current: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+    ) -> Response:
         wait = self.policy.backoff_s
         for attempt in range(self.policy.retries + 1):
             last = attempt == self.policy.retries
@@ -165,7 +172,14 @@ class Fetcher:
                 wait *= 2
         raise AssertionError("unreachable")
 
-    def _once(self, url, current, etag, last_modified, accept) -> Response:
+    def _once(
+        self,
+        url: str,
+        current: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+    ) -> Response:
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag

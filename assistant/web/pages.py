@@ -24,10 +24,14 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ..articles import Article, clean_optional, normalise_date
 from ..loaders import MANIFEST_NAME, Skipped, load_file
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 PAGE_FILE = "page.html"
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
@@ -95,7 +99,7 @@ def page_metadata(html: str, url: str) -> PageMeta:
     )
 
 
-def _metas(tree) -> dict[str, str]:
+def _metas(tree: HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
@@ -105,7 +109,7 @@ def _metas(tree) -> dict[str, str]:
     return found
 
 
-def _canonical(tree, url: str) -> str:
+def _canonical(tree: HtmlElement, url: str) -> str:
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             return normalise_url(urljoin(url, link.get("href").strip()))
@@ -115,7 +119,7 @@ def _canonical(tree, url: str) -> str:
     return normalise_url(url)
 
 
-def _json_ld(tree) -> list[dict]:
+def _json_ld(tree: HtmlElement) -> list[dict]:
     items: list[dict] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
@@ -135,7 +139,7 @@ def _json_ld(tree) -> list[dict]:
     return items
 
 
-def _site_name(tree) -> str | None:
+def _site_name(tree: HtmlElement) -> str | None:
     metas = _metas(tree)
     for key in _SITE_PROPERTIES:
         if clean_optional(metas.get(key)):
@@ -147,7 +151,7 @@ def _site_name(tree) -> str | None:
     return None
 
 
-def _published(tree) -> str | None:
+def _published(tree: HtmlElement) -> str | None:
     metas = _metas(tree)
     for key in _DATE_PROPERTIES:
         parsed = _date_with_zone(metas.get(key))
@@ -168,7 +172,7 @@ def _published(tree) -> str | None:
     return None
 
 
-def _date_with_zone(value) -> str | None:
+def _date_with_zone(value: str | None) -> str | None:
     text = clean_optional(value)
     if not text or not re.search(r"\d{4}", text):
         return None

@@ -18,15 +18,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..locks import FileLock
-from ..store import IndexReport
+from ..store import IndexReport, IndexStore
 from . import pages as page_files
 from . import wirecopy
 from .feeds import FeedEntry, FeedError, parse_feed
 from .fetch import FEED_TYPES, Fetcher, FetchError, FetchPolicy, Response
 from .sources_file import SourcesFile, WebSource
 from .state import PageRow, WebState
+
+if TYPE_CHECKING:
+    from ..ledger import LedgerRow
+    from ..settings import Settings
 
 WEB_DIR = wirecopy.WEB_DIR
 PAGES_DIR = "pages"
@@ -117,7 +122,7 @@ class _Pending:
     old: PageRow | None
 
 
-def policy_from(settings) -> FetchPolicy:
+def policy_from(settings: Settings) -> FetchPolicy:
     """The fetch policy the settings describe."""
     return FetchPolicy(
         timeout_s=settings.fetch_timeout_s,
@@ -133,7 +138,7 @@ class Refresher:
 
     def __init__(
         self,
-        store,
+        store: IndexStore,
         index_dir: Path,
         policy: FetchPolicy | None = None,
         stop: threading.Event | None = None,
@@ -174,7 +179,14 @@ class Refresher:
 
     # ----- what to look at ----------------------------------------------------------------
 
-    def _items(self, fetcher, state, sources: SourcesFile, urls, report) -> list[_Item]:
+    def _items(
+        self,
+        fetcher: Fetcher,
+        state: WebState,
+        sources: SourcesFile,
+        urls: list[str],
+        report: WebReport,
+    ) -> list[_Item]:
         items: list[_Item] = []
         for feed in sources.feeds:
             if self.stop.is_set():
@@ -188,7 +200,9 @@ class Refresher:
             unique.setdefault(item.link, item)
         return list(unique.values())
 
-    def _feed_items(self, fetcher, state, feed: WebSource, report) -> list[_Item]:
+    def _feed_items(
+        self, fetcher: Fetcher, state: WebState, feed: WebSource, report: WebReport
+    ) -> list[_Item]:
         report.feeds_checked += 1
         etag, modified = state.validators(feed.url)
         try:
@@ -211,7 +225,9 @@ class Refresher:
 
     # ----- fetching and indexing ----------------------------------------------------------
 
-    def _process(self, fetcher, state, items: list[_Item], report: WebReport) -> None:
+    def _process(
+        self, fetcher: Fetcher, state: WebState, items: list[_Item], report: WebReport
+    ) -> None:
         batch: list[_Pending] = []
         for number, item in enumerate(items, start=1):
             if self.stop.is_set():
@@ -227,7 +243,9 @@ class Refresher:
                 self.progress(number, len(items))
         self._index(state, batch, report)
 
-    def _one(self, fetcher, state: WebState, item: _Item, report) -> _Pending | None:
+    def _one(
+        self, fetcher: Fetcher, state: WebState, item: _Item, report: WebReport
+    ) -> _Pending | None:
         known = state.link(item.link)
         entry_stamp = item.entry.updated if item.entry else None
         old = self._page(state, known[0]) if known else None
@@ -258,7 +276,14 @@ class Refresher:
         page = state.page(canonical)
         return page if page is not None and page.origin in self._indexed else None
 
-    def _failed(self, state, link: str, old: PageRow | None, error: FetchError, report) -> None:
+    def _failed(
+        self,
+        state: WebState,
+        link: str,
+        old: PageRow | None,
+        error: FetchError,
+        report: WebReport,
+    ) -> None:
         if error.gone and old is not None:
             removed = self.store.remove([old.origin])
             page_files.discard(Path(old.origin).parent)
@@ -269,7 +294,9 @@ class Refresher:
         kept = "; the indexed copy is kept" if old is not None else ""
         report.failed.append((link, f"{error.reason}{kept}"))
 
-    def _stage(self, state, item: _Item, answer: Response, report) -> _Pending | None:
+    def _stage(
+        self, state: WebState, item: _Item, answer: Response, report: WebReport
+    ) -> _Pending | None:
         html = page_files.decode_html(answer.body, answer.charset)
         meta = page_files.page_metadata(html, answer.final_url)
         canonical = meta.canonical
@@ -331,7 +358,14 @@ class Refresher:
             if origin in done:
                 self._record(state, origin, pending, rows.get(origin), report)
 
-    def _record(self, state: WebState, origin: str, pending: _Pending, row, report) -> None:
+    def _record(
+        self,
+        state: WebState,
+        origin: str,
+        pending: _Pending,
+        row: LedgerRow | None,
+        report: WebReport,
+    ) -> None:
         article = pending.staged.article
         assert article is not None
         sig = wirecopy.signature(article.text)

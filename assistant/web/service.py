@@ -5,43 +5,54 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
+from ..indexing import Progress
 from ..loaders import Skipped
 from ..store import IndexReport
 from .fetch import is_url
 from .refresh import Refresher, WebReport, policy_from
 from .sources_file import SourcesFile, load_sources_file
 
+if TYPE_CHECKING:
+    from ..core import Assistant
+    from ..settings import Settings
 
-def sources_file_path(settings) -> Path:
+
+def sources_file_path(settings: Settings) -> Path:
     """The sources file: ``ASSISTANT_SOURCES_FILE``, else ``sources.toml`` beside the index."""
     if settings.sources_file is not None:
         return Path(settings.sources_file)
     return Path(settings.index_dir).parent / "sources.toml"
 
 
-def web_sources(settings) -> SourcesFile:
+def web_sources(settings: Settings) -> SourcesFile:
     """The feeds and pages the sources file and ``ASSISTANT_FEEDS`` list."""
     return load_sources_file(sources_file_path(settings), list(settings.feeds), settings.feed_limit)
 
 
-def split_sources(items) -> tuple[list[str], list[Path]]:
+def split_sources(items: Iterable[str | Path]) -> tuple[list[str], list[Path]]:
     """``(urls, paths)`` of a mixed list of URLs and file paths."""
-    urls, paths = [], []
+    urls: list[str] = []
+    paths: list[Path] = []
     for item in items:
         text = str(item)
-        (urls.append(text.strip()) if is_url(text) else paths.append(Path(item)))
+        if is_url(text):
+            urls.append(text.strip())
+        else:
+            paths.append(Path(item))
     return urls, paths
 
 
 def refresh_web(
-    assistant,
+    assistant: Assistant,
     urls: list[str] | None = None,
     feeds: bool = True,
     stop: threading.Event | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> WebReport:
     """Fetch the listed feeds and pages (when ``feeds``) and ``urls``; index what changed."""
     settings = assistant.settings
@@ -75,7 +86,9 @@ def as_index_report(web: WebReport) -> IndexReport:
     return report
 
 
-def add_urls(assistant, urls: list[str], progress=None) -> IndexReport:
+def add_urls(
+    assistant: Assistant, urls: list[str], progress: Progress | None = None
+) -> IndexReport:
     """Fetch and index article URLs (other indexed articles are kept)."""
     return as_index_report(refresh_web(assistant, urls=urls, feeds=False, progress=progress))
 
@@ -102,7 +115,7 @@ class StopSignals:
         self.announce = announce
         self._previous: dict[int, object] = {}
 
-    def _handle(self, number: int, frame) -> None:
+    def _handle(self, number: int, frame: FrameType | None) -> None:
         if self.announce and not self.event.is_set():
             name = signal.Signals(number).name
             print(f"{name}: stopping after the current article", file=sys.stderr, flush=True)
@@ -126,7 +139,7 @@ def every(interval_s: float, work: Callable[[], None], stop: threading.Event) ->
 
 
 def start_background_refresh(
-    assistant,
+    assistant: Assistant,
     interval_s: float,
     stop: threading.Event,
     report: Callable[[WebReport], None] | None = None,

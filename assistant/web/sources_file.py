@@ -85,7 +85,7 @@ def load_sources_file(path: Path | None, extra_feeds: list[str], default_limit: 
     return found
 
 
-def _source(entry, kind: str, number: int, limit: int, path) -> WebSource:
+def _source(entry: object, kind: str, number: int, limit: int, path: Path | None) -> WebSource:
     where = f"{path}: [[{kind}]] number {number}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where} is not a table")
@@ -102,7 +102,7 @@ def _source(entry, kind: str, number: int, limit: int, path) -> WebSource:
     return WebSource(url.strip(), kind, outlet.strip() if outlet else None, own)
 
 
-def _limit(value, path, where) -> int:
+def _limit(value: object, path: Path | None, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{path}: {where}: limit must be a whole number, at least 1")
     return value
