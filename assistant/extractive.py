@@ -7,7 +7,6 @@ of the answer is a quotation, each with its citation, introduced by the outlet t
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -359,8 +358,3 @@ def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
-
-
-def strip_markers(text: str) -> str:
-    """The answer text without its ``[n]`` markers."""
-    return re.sub(r"\s*\[\d+\]", "", text)

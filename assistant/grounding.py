@@ -20,7 +20,7 @@ After generation, every answer sentence is checked against the passages it cites
    its markers, or is dropped when ``drop_unsupported`` is set.
 4. Each citation quotes the passage sentence (or sentence pair) that best matches the claim,
    always an exact substring of the chunk, with article offsets
-   (:func:`assistant.extractive.citation_for`).
+   (:func:`assistant.answer_text.citation_for`).
    Citations are renumbered 1..n in order of first use and the markers rewritten.
 
 Calibration (``benchmarks/grounding_calibration.py --questions 30 --chunks 3``; details in
@@ -47,11 +47,12 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .answer_text import citation_for
 from .chunking import Span, split_sentences
-from .extractive import QUESTION_NOISE, citation_for
 from .lexical import tokenize
 from .models import Answer, AnswerSentence, Citation
 from .outlets import outlet_aliases, outlets_named_in
+from .question_parts import QUESTION_NOISE
 
 MIN_TERM_OVERLAP = 0.5  # share of a claim's content terms found in the passage
 MIN_COSINE = 0.55  # cosine of the claim with the passage's best-matching sentence
