@@ -111,11 +111,14 @@ def not_mentioned(question: str, names: list[str], refused: bool) -> Answer:
     )
 
 
-def not_from(question: str, outlets: list[str]) -> Answer:
+def not_from(question: str, outlets: list[str], indexed: bool = True) -> Answer:
     """ "The indexed articles include nothing from Bloomberg or CNET." — the question asks
-    about their articles, and no passage comes from them."""
+    about their articles, and the index holds none (``indexed``; else: none was retrieved)."""
+    listed = " or ".join(outlets)
     text = (
-        f"The indexed articles include nothing from {' or '.join(outlets)}; they do not cover it."
+        f"The indexed articles include nothing from {listed}; they do not cover it."
+        if indexed
+        else f"No passage found for this question comes from {listed}."
     )
     return Answer(
         question=question,

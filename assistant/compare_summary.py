@@ -258,10 +258,10 @@ def judge_by_parts(grounder, sentence, text: str, comparison: Comparison, docume
     outlets = comparison.outlets
     raw = sentence.raw.of(text)
     spans = outlet_parts(raw, outlets)
-    parts = [split_answer(raw[begin:end], len(documents), outlets) for begin, end in spans]
-    if any(len(part) != 1 or part[0].kind != "claim" for part in parts):
+    split = [split_answer(raw[begin:end], len(documents), outlets) for begin, end in spans]
+    if any(len(part) != 1 or part[0].kind != "claim" for part in split):
         return ""
-    parts = [part[0] for part in parts]
+    parts = [part[0] for part in split]
     unworded = []
     for part in parts:
         number = wording_support(part.claim, comparison)
@@ -308,7 +308,8 @@ def wording_support(part: str, comparison: Comparison) -> int | None:
                 if len(terms - set(tokenize(form))) > MAX_WORDING_EXTRA_TERMS:
                     continue
                 for number in phrasing.citations:
-                    if f" {key} " in word_string(comparison.citation(number).quote):
+                    citation = comparison.citation(number)
+                    if citation is not None and f" {key} " in word_string(citation.quote):
                         return number
     return None
 

@@ -100,6 +100,10 @@ class Assistant:
 
     # ----- parts, built lazily ---------------------------------------------------------------
 
+    def _index_outlets(self) -> list[str]:
+        """Outlets with articles in the index (the extractive answerer's "none indexed")."""
+        return self.store.lexical().outlet_names
+
     @property
     def embeddings(self):
         """The embedder (loaded on first use)."""
@@ -127,7 +131,7 @@ class Assistant:
         """The answerer the settings name (extractive unless an LLM is configured)."""
         if self._answerer is None:
             if self.settings.llm.strip().lower() == "extractive":
-                self._answerer = ExtractiveAnswerer(self.embeddings)
+                self._answerer = ExtractiveAnswerer(self.embeddings, outlets=self._index_outlets)
             else:
                 from .generative import make_generative_answerer
 
@@ -140,7 +144,7 @@ class Assistant:
         if isinstance(self.answerer, ExtractiveAnswerer):
             return self.answerer
         if self._extractive is None:
-            self._extractive = ExtractiveAnswerer(self.embeddings)
+            self._extractive = ExtractiveAnswerer(self.embeddings, outlets=self._index_outlets)
         return self._extractive
 
     def chain(self, answerer: Answerer | None = None) -> Runnable:

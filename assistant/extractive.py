@@ -7,6 +7,8 @@ of the answer is a quotation, each with its citation, introduced by the outlet t
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,9 +78,21 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embeddings=None, config: ExtractiveConfig | None = None):
+    def __init__(
+        self,
+        embeddings=None,
+        config: ExtractiveConfig | None = None,
+        outlets: Callable[[], list[str]] | None = None,
+    ):
         self.embeddings = embeddings
         self.config = config or ExtractiveConfig()
+        self.outlets = outlets  # the index's outlets, to tell "none in the index" from "none found"
+
+    def _unindexed(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
+        """Outlets the question asks about that the index holds no article from (without an
+        outlet list: that no retrieved passage comes from)."""
+        known = self.outlets() if self.outlets is not None else [_outlet_of(d) for d in documents]
+        return [name for name in parts.sources if not _is_among(name, sorted(set(known)))]
 
     def answer(self, question: str, documents: list[Document]) -> Answer:
         """Quote the passages' best sentences, each outlet in turn, or refuse."""
@@ -91,9 +105,9 @@ class ExtractiveAnswerer:
             found = metadata_answer(question, parts, documents, candidates)
             if found is not None:
                 return found
-        absent = _absent_sources(parts, documents)
-        if absent and len(absent) == len(parts.sources):
-            return not_from(question, absent)
+        unindexed = self._unindexed(parts, documents)
+        if unindexed and len(unindexed) == len(parts.sources):
+            return not_from(question, unindexed, indexed=self.outlets is not None)
         missing = _missing_names(parts, documents)
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
@@ -118,7 +132,7 @@ class ExtractiveAnswerer:
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
         notes = part_notes(parts, candidates, chosen) + _missing_notes(unquoted)
-        notes += [f"{name}: no passage comes from it." for name in _absent_sources(parts, chosen)]
+        notes += self._source_notes(parts, chosen, [c.document for c in candidates])
         if parts.kind == "yes_no":
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
             if unquoted and lead_keys:
@@ -133,6 +147,16 @@ class ExtractiveAnswerer:
         elif lead and parts.kind == "entity":
             lead = ""
         return compose(question, chosen, lead, lead_numbers, notes)
+
+    def _source_notes(self, parts: QuestionParts, chosen, documents) -> list[str]:
+        unindexed = set(self._unindexed(parts, documents)) if self.outlets is not None else set()
+        notes = []
+        for name in _absent_sources(parts, chosen):
+            if name in unindexed:
+                notes.append(f"{name}: the indexed articles include nothing from it.")
+            else:
+                notes.append(f"{name}: no quoted passage comes from it.")
+        return notes
 
     # ----- scoring -------------------------------------------------------------------------
 
@@ -279,14 +303,28 @@ def _is_among(name: str, outlets: list[str]) -> bool:
 
 def _missing_names(parts: QuestionParts, documents: list[Document]) -> list[str]:
     """Salient names of the question that no retrieved passage contains."""
-    words = set(tokenize(" ".join(d.page_content for d in documents)))
-    return [name for name in parts.names if not set(tokenize(name)) <= words]
+    return _not_named(parts.names, " ".join(d.page_content for d in documents))
 
 
 def _unquoted_names(parts: QuestionParts, candidates: list[_Candidate]) -> list[str]:
     """Salient names of the question that no quotable sentence contains."""
-    words = set().union(*(set(tokenize(c.text)) for c in candidates)) if candidates else set()
-    return [name for name in parts.names if not set(tokenize(name)) <= words]
+    return _not_named(parts.names, " ".join(c.text for c in candidates))
+
+
+def _not_named(names: list[str], text: str) -> list[str]:
+    """Names ``text`` does not contain in full, nor by a distinctive first or last word
+    ("Ravens" for "Baltimore Ravens", "Tremblant" for "Tremblant Ski Resort"; case-sensitive,
+    so "Red Cross" is not found in "the cross-border Red Army")."""
+    words = set(tokenize(text))
+    missing = []
+    for name in names:
+        if set(tokenize(name)) <= words:
+            continue
+        ends = {name.split()[0], name.split()[-1]} if len(name.split()) > 1 else set()
+        if any(len(w) >= 5 and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in ends):
+            continue
+        missing.append(name)
+    return missing
 
 
 def _missing_notes(missing: list[str]) -> list[str]:

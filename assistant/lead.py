@@ -260,14 +260,26 @@ def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
         if len(supported) == 1:
             return f"The part from {supported[0]} is reported:", keys
         which = "Both parts are" if len(supported) == 2 else "Every part is"
-        return f"{which} reported ({', '.join(supported)}):", keys
+        dated = "; ".join(_dated(o, found[o]) for o in supported)  # the reader can order them
+        return f"{which} reported ({dated}):", keys
+    quoted = {c.outlet for c in chosen}
+    weak = [o for o in missing if o in quoted]  # quoted, but matching its part only loosely
+    absent = [o for o in missing if o not in quoted]
+    said = []
+    if weak:
+        said.append(f"what {', '.join(weak)} says matches its part only in part")
+    if absent:
+        said.append(f"nothing from {', '.join(absent)} matches")
     if supported:
-        return (
-            f"Only the part from {', '.join(supported)} is reported; nothing from "
-            f"{', '.join(missing)} matches:",
-            keys,
-        )
+        return f"Only the part from {', '.join(supported)} is reported; {'; '.join(said)}:", keys
+    if weak:
+        return f"The parts are matched only loosely; {'; '.join(said)}:", []
     return f"Nothing from {', '.join(missing)} matches the question's parts.", []
+
+
+def _dated(outlet: str, candidate) -> str:
+    day = str(candidate.document.metadata.get("published") or "")[:10]
+    return f"{outlet}, {day}" if day else outlet
 
 
 def _best_per_outlet(candidates: list, most: int = 3) -> list:

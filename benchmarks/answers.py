@@ -35,7 +35,9 @@ from assistant.outlets import outlets_named_in  # noqa: E402
 
 WHO_WHICH = re.compile(r"\s*(who|whom|which)\b", re.I)
 MULTI_PART_TYPES = {"comparison_query", "temporal_query"}
-NOT_COVERED = re.compile(r"do(es)? not (cover|mention)|no passage", re.I)
+NOT_COVERED = re.compile(
+    r"do(es)? not (cover|mention)|no (quoted )?passage|include nothing from", re.I
+)
 
 
 def load_questions(limit: int | None) -> list[dict]:
@@ -73,12 +75,18 @@ def generative_answerer(llm: str, base_url: str | None, index_dir: Path):
     return make_generative_answerer(settings, assistant.embeddings)
 
 
+def corpus_outlets() -> list[str]:
+    """The outlets of the indexed corpus (the index holds every corpus article)."""
+    corpus = json.loads((QUERIES.parent / "corpus.json").read_text(encoding="utf-8"))
+    return sorted({article["source"] for article in corpus})
+
+
 def load_answerer(source: Path | None):
     """``ExtractiveAnswerer()`` from this tree, or from ``source`` (a baseline's file)."""
     if source is None:
         from assistant.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer()
+        return ExtractiveAnswerer(outlets=corpus_outlets)
     spec = importlib.util.spec_from_file_location("assistant._baseline_extractive", source)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

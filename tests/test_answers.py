@@ -160,7 +160,9 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
         "reports Kherson residents queued for water?",
         [tass, fakty],
     )
-    assert both.text.startswith("Both parts are reported (TASS, fakty.com.ua):")
+    assert both.text.startswith(
+        "Both parts are reported (TASS, 2022-11-08; fakty.com.ua, 2022-11-08):"
+    )  # with dates, so a reader can order the two reports
 
 
 def test_the_newspaper_lead_cites_each_outlet_that_names_it(seed_assistant):
@@ -217,3 +219,25 @@ def test_captions_and_headings_are_not_quoted():
     assert is_debris("How Mikaela Shiffrin’s parents fell in love through skiing")
     assert not is_debris("Tremblant is Quebec’s premier resort, the tourism board said.")
     assert not is_debris('The Italian edition of "La Repubblica" reports:')
+
+
+def test_an_outlet_in_the_index_but_not_retrieved_is_not_said_to_be_missing_from_it():
+    doc = document("Kherson talks could begin once the city is retaken, diplomats said.", "TASS")
+    question = "What did a CNBC report and a Bloomberg article say about Kherson talks?"
+    indexed = ExtractiveAnswerer(outlets=lambda: ["TASS", "Cnbc | World Business News Leader"])
+    answer = indexed.answer(question, [doc])
+    assert "Bloomberg: the indexed articles include nothing from it." in answer.text
+    assert "CNBC: no quoted passage comes from it." in answer.text
+    alone = ExtractiveAnswerer(outlets=lambda: ["TASS"]).answer(
+        "What did a Bloomberg article say about Kherson talks?", [doc]
+    )
+    assert alone.refused and "include nothing from Bloomberg" in alone.text
+
+
+def test_a_name_found_by_its_distinctive_word_is_not_said_to_be_missing():
+    doc = document("The Ravens defense needs to pick up the pieces before the Bengals game.")
+    answer = ExtractiveAnswerer().answer(
+        "Does the article say the Baltimore Ravens defense must improve before the Bengals game?",
+        [doc],
+    )
+    assert "do not mention" not in answer.text and "no passage mentions" not in answer.text
