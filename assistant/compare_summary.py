@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from .chunking import Span
 from .compare import Comparison, ComparisonSummary, phrase_key, word_string
 from .errors import LLMError
 from .grounding import content_terms, split_answer, with_markers
@@ -258,17 +259,18 @@ def judge_by_parts(grounder, sentence, text: str, comparison: Comparison, docume
     outlets = comparison.outlets
     raw = sentence.raw.of(text)
     spans = outlet_parts(raw, outlets)
-    parts = [split_answer(raw[begin:end], len(documents), outlets) for begin, end in spans]
-    if any(len(part) != 1 or part[0].kind != "claim" for part in parts):
+    split = [split_answer(raw[begin:end], len(documents), outlets) for begin, end in spans]
+    if any(len(part) != 1 or part[0].kind != "claim" for part in split):
         return ""
-    parts = [part[0] for part in parts]
+    parts = [part[0] for part in split]
     unworded = []
     for part in parts:
         number = wording_support(part.claim, comparison)
         if number is None:
             unworded.append(part)
         else:
-            part.supported, part.sources = True, [(number - 1, None)]
+            whole = Span(0, len(documents[number - 1].page_content))  # the quote is the passage
+            part.supported, part.sources = True, [(number - 1, whole)]
     if unworded:
         judge_attributed(grounder, unworded, documents, outlets)
     if not all(part.supported for part in parts):
@@ -308,7 +310,8 @@ def wording_support(part: str, comparison: Comparison) -> int | None:
                 if len(terms - set(tokenize(form))) > MAX_WORDING_EXTRA_TERMS:
                     continue
                 for number in phrasing.citations:
-                    if f" {key} " in word_string(comparison.citation(number).quote):
+                    cited = comparison.citation(number)
+                    if cited is not None and f" {key} " in word_string(cited.quote):
                         return number
     return None
 
