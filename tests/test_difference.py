@@ -267,3 +267,20 @@ def test_an_outlet_without_passages_falls_back_to_the_normal_answer(seed_assista
     assert "Mallory Times" not in {c.outlet for c in answer.citations}
     streamed = list(seed_assistant.stream(question))[-1]
     assert streamed.answerer == "extractive" and streamed.text == answer.text
+
+
+def test_compare_view_shows_the_most_central_own_claims_and_the_rest_behind_show_all():
+    from ui import render  # noqa: F401 - ui.render first (it imports ui.render_compare)
+    from ui.render_compare import SHOWN_OWN_CLAIMS, comparison_html
+
+    comparison = _comparison()
+    many = [
+        Claim(outlet="Alpha", quote=f"Alpha claim number {n} is here.", citation=3, centrality=n)
+        for n in range(SHOWN_OWN_CLAIMS + 2)
+    ]
+    comparison.unique["Alpha"] = many
+    html = comparison_html(comparison)
+    shown, hidden = html.split('<details class="cmp-more">', 1)
+    assert "Show all (2 more)" in hidden
+    assert f"Alpha claim number {SHOWN_OWN_CLAIMS + 1} is here." in shown  # most central first
+    assert "Alpha claim number 0 is here." in hidden.split("</details>")[0]
