@@ -54,6 +54,11 @@ class Claim(BaseModel):
     quote: str = Field(description="verbatim substring of the cleaned article text")
     citation: int = Field(description="number of the Citation in Comparison.citations")
     relevance: float = Field(default=0.0, description="cosine of the sentence to the topic")
+    centrality: float = Field(
+        default=0.0,
+        description="how central the claim is to the outlet's story on the topic: the mean of"
+        " its cosine to the topic and to the centroid of the outlet's claims",
+    )
 
 
 class SharedClaim(BaseModel):
@@ -63,6 +68,11 @@ class SharedClaim(BaseModel):
     similarity: float = Field(
         description="lowest alignment score between the claims: cosine + 0.5 x weighted word"
         " overlap (0 to 1.5; rows start at CompareConfig.align_threshold)"
+    )
+    headline: bool = Field(
+        default=False,
+        description="paired as the claim restating both articles' (aligned) headlines, with a"
+        " score under align_threshold (CompareConfig.headline_threshold)",
     )
 
     @property
@@ -150,6 +160,11 @@ class CompareConfig:
     min_claim_words: int = 5
     lexical_weight: float = 0.5
     align_threshold: float = 0.85
+    # Two articles whose headlines say the same (cosine >= headline_match) tell one story; the
+    # claim restating one's headline and its mutual best match in the other are the story's
+    # central claim, shared when they score >= headline_threshold (docs/compare.md).
+    headline_match: float = 0.7
+    headline_threshold: float = 0.7
     phrase_threshold: float = 0.65
     slot_threshold: float = 0.55
     context_threshold: float = 0.6  # sentences this similar give their phrases a shared context
@@ -169,6 +184,7 @@ class Sentence:
     end: int
     is_claim: bool
     relevance: float = 0.0
+    centrality: float = 0.0
     index: int = -1  # position among all compared sentences (rows of the embedding matrix)
 
     @property
@@ -463,14 +479,21 @@ class Comparer:
         everything = [s for outlet in outlets for s in sentences_by_outlet[outlet]]
         for index, sentence in enumerate(everything):
             sentence.index = index
-        vectors = self._embed([topic] + [s.text for s in everything])
+        titles = _titles(everything)
+        vectors = self._embed([topic] + list(titles.values()) + [s.text for s in everything])
         topic_vector, vectors = vectors[0], vectors[1:]
+        headlines = dict(zip(titles, vectors[: len(titles)], strict=True))
+        vectors = vectors[len(titles) :]
         for sentence in everything:
             sentence.relevance = round(float(vectors[sentence.index] @ topic_vector), 4)
         claims = {o: self._claims(sentences_by_outlet[o]) for o in outlets}
-        pairs = self._align_all(outlets, claims, vectors)
+        for outlet_claims in claims.values():
+            _rate_centrality(outlet_claims, vectors)
+        pairs = self._align_all(outlets, claims, vectors, headlines)
         differences = self._wording(outlets, sentences_by_outlet, pairs, vectors)
-        builder = _Builder(topic, outlets, list(not_covering), everything)
+        builder = _Builder(
+            topic, outlets, list(not_covering), everything, self.config.align_threshold
+        )
         return builder.build(claims, pairs, differences)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -486,8 +509,12 @@ class Comparer:
             claims = [s for s in claims if s in keep]
         return claims
 
-    def _align_all(self, outlets, claims, vectors) -> list[tuple[Sentence, Sentence, float]]:
-        """Aligned claim pairs for every two outlets, best first."""
+    def _align_all(
+        self, outlets, claims, vectors, headlines=None
+    ) -> list[tuple[Sentence, Sentence, float]]:
+        """Aligned claim pairs for every two outlets, best first: the Hungarian pairs over
+        ``align_threshold``, then the headline claims of one story (see :func:`headline_pairs`).
+        """
         words = {s.index: set(tokenize(s.text)) for o in outlets for s in claims[o]}
         idf = inverse_document_frequencies(list(words.values()))
         pairs = []
@@ -504,7 +531,10 @@ class Comparer:
                     idf,
                     self.config.lexical_weight,
                 )
-                for row, col, score in align(scores, self.config.align_threshold):
+                found = align(scores, self.config.align_threshold)
+                if headlines:
+                    found += headline_pairs(a, b, scores, found, headlines, vectors, self.config)
+                for row, col, score in found:
                     pairs.append((a[row], b[col], round(score, 4)))
         return sorted(pairs, key=lambda pair: -pair[2])
 
@@ -647,6 +677,84 @@ class Comparer:
         return list(phrases.values())
 
 
+def _titles(sentences: list[Sentence]) -> dict[str, str]:
+    """Article id -> headline of the compared articles that have one."""
+    titles: dict[str, str] = {}
+    for sentence in sentences:
+        title = str(sentence.document.metadata.get("title") or "").strip()
+        if title:
+            titles.setdefault(sentence.key[0], title)
+    return titles
+
+
+def headline_pairs(a, b, scores, aligned, headlines, vectors, config) -> list:
+    """Pairs (row, column, score) of the claims restating the headlines of one story.
+
+    For each article of ``a`` and of ``b`` whose headlines match (cosine >= ``headline_match``),
+    the claim closest to one article's headline and its best match in the other article are
+    paired when each is the other's best match, the pair scores at least
+    ``headline_threshold`` and neither claim is aligned yet. The headline is what the article
+    is about, so the claims restating it are its central claim, and two outlets' central
+    claims on one story are often worded too differently for the general threshold ("peace
+    talks would be possible if Kiev takes back Kherson" / "if and when Kherson is returned,
+    then negotiations can begin").
+    """
+    taken_a = {row for row, _, _ in aligned}
+    taken_b = {col for _, col, _ in aligned}
+    rows_of = _rows_by_article(a, headlines)
+    cols_of = _rows_by_article(b, headlines)
+    found = []
+    for article_a, rows in rows_of.items():
+        for article_b, cols in cols_of.items():
+            if float(headlines[article_a] @ headlines[article_b]) < config.headline_match:
+                continue
+            sub = scores[np.ix_(rows, cols)]
+            lead_a = rows.index(_lead(a, rows, vectors, headlines[article_a]))
+            lead_b = cols.index(_lead(b, cols, vectors, headlines[article_b]))
+            # each lead with its best match in the other article
+            for i, j in (
+                (lead_a, int(sub[lead_a].argmax())),
+                (int(sub[:, lead_b].argmax()), lead_b),
+            ):
+                row, col, score = rows[i], cols[j], float(sub[i, j])
+                mutual = int(sub[i].argmax()) == j and int(sub[:, j].argmax()) == i
+                if (
+                    mutual
+                    and score >= config.headline_threshold
+                    and row not in taken_a
+                    and col not in taken_b
+                ):
+                    taken_a.add(row)
+                    taken_b.add(col)
+                    found.append((row, col, score))
+    return found
+
+
+def _rows_by_article(claims: list[Sentence], headlines) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, claim in enumerate(claims):
+        if claim.key[0] in headlines:
+            rows.setdefault(claim.key[0], []).append(row)
+    return rows
+
+
+def _lead(claims: list[Sentence], rows: list[int], vectors, headline) -> int:
+    """The row of the claim closest to the article's headline."""
+    return max(rows, key=lambda row: float(vectors[claims[row].index] @ headline))
+
+
+def _rate_centrality(claims: list[Sentence], vectors: np.ndarray) -> None:
+    """Set each claim's centrality: the mean of its topic relevance and its cosine to the
+    centroid of the outlet's claims (what the outlet's story is mostly about)."""
+    if not claims:
+        return
+    own = vectors[[s.index for s in claims]]
+    centroid = own.mean(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    for claim, cosine in zip(claims, own @ centroid, strict=True):
+        claim.centrality = round((claim.relevance + float(cosine)) / 2, 4)
+
+
 def _incidence(members: list[list[int]], size: int) -> np.ndarray:
     """A 0/1 matrix with a row per item and a 1 in each column the item has."""
     matrix = np.zeros((len(members), size))
@@ -666,8 +774,11 @@ def _overlaps(key: str, taken: set[str]) -> bool:
 class _Builder:
     """Numbers the citations and writes the attributed text."""
 
-    def __init__(self, topic, outlets: list[str], not_covering: list[str], sentences):
+    def __init__(
+        self, topic, outlets: list[str], not_covering: list[str], sentences, align_threshold=0.85
+    ):
         self.topic = topic
+        self.align_threshold = align_threshold
         self.sentences = {sentence.index: sentence for sentence in sentences}
         self.outlets = outlets
         self.not_covering = not_covering
@@ -692,13 +803,18 @@ class _Builder:
             quote=sentence.text,
             citation=self.cite(sentence),
             relevance=sentence.relevance,
+            centrality=sentence.centrality,
         )
 
     def build(self, claims, pairs, differences) -> Comparison:
         """The finished comparison."""
         groups = _merge_pairs(pairs)
         shared = [
-            SharedClaim(claims=[self.claim(s) for s in group], similarity=similarity)
+            SharedClaim(
+                claims=[self.claim(s) for s in group],
+                similarity=similarity,
+                headline=similarity < self.align_threshold,
+            )
             for group, similarity in groups
         ]
         in_shared = {s.key for group, _ in groups for s in group}
@@ -771,6 +887,9 @@ def _distinct_forms(main: Phrase, variants: list[Phrase]) -> tuple[Phrase, list[
             kept.append(form)
         elif form is main:
             main = container
+    fuller = [f for f in kept if f is not main and f" {main.key} " in f" {f.key} "]
+    if fuller:  # "the Kiev regime" names what "Kiev" stands for here: it leads
+        main = max(fuller, key=lambda f: len(f.key.split()))
     variants = [form for form in kept if form is not main]
     return main, variants
 

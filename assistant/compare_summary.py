@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from .chunking import Span
 from .compare import Comparison, ComparisonSummary, phrase_key, word_string
 from .errors import LLMError
 from .grounding import content_terms, split_answer, with_markers
@@ -268,7 +269,8 @@ def judge_by_parts(grounder, sentence, text: str, comparison: Comparison, docume
         if number is None:
             unworded.append(part)
         else:
-            part.supported, part.sources = True, [(number - 1, None)]
+            whole = Span(0, len(documents[number - 1].page_content))  # the quote is the passage
+            part.supported, part.sources = True, [(number - 1, whole)]
     if unworded:
         judge_attributed(grounder, unworded, documents, outlets)
     if not all(part.supported for part in parts):

@@ -20,6 +20,7 @@ from .chain import (
     heuristic_standalone,
 )
 from .compare import Comparison, compare_outlets
+from .difference import answer_from_comparison, compared_outlets, parse_difference
 from .errors import ConfigError, InputError, LLMError
 from .extractive import ExtractiveAnswerer
 from .models import Answer
@@ -338,6 +339,9 @@ class Assistant:
         inputs = self._inputs(question, outlets, history, since, until, k)
         with self.store.reading():  # one read of the ledger state for the whole request
             self.store.check_embedder()
+            difference = self._difference_answer(inputs)
+            if difference is not None:
+                return difference
             try:
                 prepared = self.prepare(inputs)
                 return build_answer_step(self.answerer).invoke(prepared)
@@ -366,6 +370,10 @@ class Assistant:
         # so the whole read happens here, before the first yield.
         with self.store.reading():
             self.store.check_embedder()
+            difference = self._difference_answer(inputs)
+            if difference is not None:
+                yield from _paragraphs_then(difference)
+                return
             try:
                 prepared = self.prepare(inputs)
                 finished = (
@@ -382,6 +390,38 @@ class Assistant:
             yield from self._streamed(answerer, prepared)
         except LLMError as error:
             yield from _paragraphs_then(self._fallback_from(prepared, error))
+
+    def _difference_answer(self, inputs: dict) -> Answer | None:
+        """A difference question ("How do X and Y describe … differently?", "What does X
+        report that Y leaves out?") answered from the comparison of the outlets it names, or
+        None (the normal path answers) when it is none or fewer than two of them have passages.
+        """
+        if inputs.get("history") or inputs.get("outlets"):
+            return None  # a follow-up or an outlet filter: the normal path handles those
+        parsed = parse_difference(inputs["question"], self.retriever.known_outlets())
+        if parsed is None:
+            return None
+        comparison = compare_outlets(
+            self,
+            parsed.topic or self._shared_story_title(parsed.outlets, inputs) or parsed.query,
+            outlets=parsed.outlets,
+            since=inputs.get("since"),
+            until=inputs.get("until"),
+        )
+        if len(compared_outlets(comparison)) < 2:
+            return None
+        return answer_from_comparison(inputs["question"], parsed, comparison)
+
+    def _shared_story_title(self, outlets: list[str], inputs: dict) -> str | None:
+        """The headline of the newest story every one of ``outlets`` covered, if any: what a
+        difference question naming no topic ("What does X report that Y leaves out?") is about."""
+        try:
+            stories = self.stories(since=inputs.get("since"), until=inputs.get("until"))
+        except Exception:  # noqa: BLE001 - derived data; without it the question is the topic
+            logging.getLogger(__name__).warning("reading the stories failed", exc_info=True)
+            return None
+        wanted = set(outlets)
+        return next((s.title for s in stories if wanted <= set(s.outlets)), None)
 
     @staticmethod
     def _streamed(answerer: StreamingAnswerer, prepared: Prepared) -> Iterator[str | Answer]:

@@ -81,6 +81,20 @@ def test_defeat_of_putin_hands_russia_to_china_is_a_shared_claim(comparison):
     assert row.similarity >= 0.85
 
 
+def test_talks_once_kherson_is_retaken_is_the_shared_headline_claim(comparison):
+    """The claim both headlines state, worded too differently for the general threshold."""
+    rows = [
+        row
+        for row in comparison.shared
+        if any("launching peace talks" in c.quote for c in row.claims)
+        and any("if and when Kherson is returned" in c.quote for c in row.claims)
+    ]
+    assert len(rows) == 1, [[c.quote for c in row.claims] for row in comparison.shared]
+    assert rows[0].headline and set(rows[0].outlets) == {"TASS", "fakty.com.ua"}
+    assert rows[0].similarity >= 0.7
+    assert not [row for row in comparison.shared if row.headline and row is not rows[0]]
+
+
 def test_missiles_and_midterms_are_reported_only_by_tass(comparison):
     assert claims_of(comparison, "TASS", "anti-drone missiles")
     assert claims_of(comparison, "TASS", "midterm elections")

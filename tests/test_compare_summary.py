@@ -122,8 +122,8 @@ def test_the_model_sees_quotes_numbered_as_in_the_comparison(comparison, real_em
 
 
 def test_prompt_selection_takes_shared_rows_wording_then_each_outlets_claims(comparison):
-    numbers = prompt_numbers(comparison, SummaryConfig(max_passages=8))
-    assert len(numbers) == 8 and numbers == sorted(numbers)
+    numbers = prompt_numbers(comparison, SummaryConfig(max_passages=10))
+    assert len(numbers) == 10 and numbers == sorted(numbers)
     shared = {c.citation for row in comparison.shared for c in row.claims}
     assert shared <= set(numbers)
     outlets_shown = {comparison.citation(n).outlet for n in set(numbers) - shared}

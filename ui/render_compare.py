@@ -46,6 +46,23 @@ def _claim_cell(claim: Claim) -> str:
     )
 
 
+SHOWN_OWN_CLAIMS = 4  # per outlet; the rest behind "show all"
+
+
+def _own_claims(claims: list[Claim]) -> str:
+    """An outlet's own claims, most central first: the first few, the rest behind "show all"."""
+    ranked = sorted(claims, key=lambda c: -c.centrality)
+    shown = "".join(_claim_cell(c) for c in ranked[:SHOWN_OWN_CLAIMS])
+    rest = ranked[SHOWN_OWN_CLAIMS:]
+    if not rest:
+        return shown
+    hidden = "".join(_claim_cell(c) for c in rest)
+    return (
+        f'{shown}<details class="cmp-more"><summary>Show all ({len(rest)} more)</summary>'
+        f"{hidden}</details>"
+    )
+
+
 def _phrasing_cell(phrasing: Phrasing) -> str:
     """How one outlet words a thing: "fakty.com.ua writes “the Ukrainian authorities” [2]"."""
     variants = ""
@@ -168,7 +185,7 @@ def comparison_html(comparison: Comparison | None) -> str:
     )
     # One row, each outlet's own claims stacked in its column: pairing them across columns
     # would suggest an alignment that is not there.
-    only = {o: "".join(_claim_cell(c) for c in comparison.unique.get(o, [])) for o in outlets}
+    only = {o: _own_claims(comparison.unique.get(o, [])) for o in outlets}
     unique = [_row(only, outlets, "unique")] if any(only.values()) else []
     parts.append(
         _section("Reported by one outlet only", "in that outlet's column", unique, outlets)
