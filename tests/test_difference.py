@@ -55,6 +55,12 @@ LEFT_OUT = "What does TASS report that fakty.com.ua leaves out?"
             "summit",
         ),
         ("Which claims about Kherson does fakty omit that TASS makes?", LEAVES_OUT, None, None),
+        (
+            "Compare how TASS and Fakty report the nuclear threat",
+            DIFFER,
+            ["TASS", "fakty.com.ua"],
+            "nuclear threat",
+        ),
     ],
 )
 def test_difference_questions_are_detected(question, kind, outlets, topic):
@@ -73,6 +79,12 @@ def test_difference_questions_are_detected(question, kind, outlets, topic):
         "How does TASS describe the Ukrainian government differently?",  # one outlet
         "Did TASS and fakty.com.ua both report the nuclear threat?",  # a yes/no question
         "Which newspaper do TASS and fakty.com.ua cite?",
+        # MultiHop-RAG's yes/no comparisons and entity questions (none of its 1,026 dev
+        # questions is taken for a difference question)
+        "Does the TASS article suggest that talks are near, in contrast to the fakty.com.ua"
+        " article's claim that they are not?",
+        "Does the TASS article suggest a different approach compared to The Verge?",
+        "Which company, recently compared by TASS with a rival, is also named by The Verge?",
     ],
 )
 def test_other_questions_are_not_difference_questions(question):
