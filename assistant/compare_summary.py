@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 
 from .chunking import Span
-from .compare import Comparison, ComparisonSummary, phrase_key, word_string
+from .compare_models import Comparison, ComparisonSummary
+from .compare_phrases import phrase_key, word_string
 from .errors import LLMError
 from .grounding import content_terms, split_answer, with_markers
 from .lexical import tokenize

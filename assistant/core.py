@@ -308,7 +308,9 @@ class Assistant:
         filters = clean_filters(outlets, since, until, k)
         with self.store.reading():  # one read of the ledger state for the whole request
             self.store.check_embedder()
-            comparison = compare_outlets(self, topic, **filters)
+            comparison = compare_outlets(
+                self.retriever, self.store, self.embeddings, topic, **filters
+            )
         if not summarise:
             return comparison
         from .compare_summary import summarise_comparison
@@ -402,7 +404,9 @@ class Assistant:
         if parsed is None:
             return None
         comparison = compare_outlets(
-            self,
+            self.retriever,
+            self.store,
+            self.embeddings,
             parsed.topic or self._shared_story_title(parsed.outlets, inputs) or parsed.query,
             outlets=parsed.outlets,
             since=inputs.get("since"),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .compare import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
+from .compare_models import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
 from .lexical import tokenize
 from .models import Answer, AnswerSentence, Citation
 from .outlets import outlet_aliases, outlets_named_in
@@ -29,10 +29,16 @@ _LEAVES_OUT = re.compile(
     r"(?:mention|report|cover|say|include)s?)\b",
     re.IGNORECASE,
 )
-_DIFFER = re.compile(
-    r"\b(?:differ(?:s|ed|ently|ent)?|differences?|contrast(?:s|ed)?|compare[sd]?)\b",
+_DIFFER = re.compile(r"\b(?:differ(?:s|ed|ently|ent)?|differences?)\b", re.IGNORECASE)
+# A difference question asks how or what ("How do X and Y differ", "What does X report that Y
+# leaves out"), or asks for the comparison ("Compare how X and Y ..."). "Does X suggest …, in
+# contrast to Y?" is a yes/no question and "Which company, compared …" an entity question.
+_ASKS_HOW_OR_WHAT = re.compile(
+    r"^\W*(?:how|what|which\s+(?:claims?|facts?|details?|points?|parts?)|in\s+what\s+ways?"
+    r"|where)\b",
     re.IGNORECASE,
 )
+_ASKS_TO_COMPARE = re.compile(r"^\W*(?:please\s+)?(?:compare|contrast)\b", re.IGNORECASE)
 # "describe / call / portray / word": the question is about how each outlet names things.
 _ABOUT_WORDING = re.compile(
     r"\b(?:describ\w*|call\w*|portray\w*|depict\w*|word\w*|phras\w*|terms?|language"
@@ -69,19 +75,22 @@ class DifferenceQuestion:
 def parse_difference(question: str, known_outlets: Iterable[str]) -> DifferenceQuestion | None:
     """The difference question in ``question``, or None when it is not one.
 
-    It is one when it names two or more indexed outlets and asks how they differ ("differ",
-    "differently", "difference", "contrast", "compare") or what one leaves out ("leaves out",
-    "omits", "does not mention"). For "leaves out" the first named outlet is the one that
-    reports, the second the one that leaves out.
+    It is one when it names two or more indexed outlets and opens with how/what/in what ways
+    and asks how they differ ("differ", "differently", "difference") or what one leaves out
+    ("leaves out", "omits", "does not mention"), or asks to "Compare/Contrast how X and Y …".
+    Yes/no questions ("Does X suggest …, in contrast to Y?") are not difference questions.
+    For "leaves out" the first named outlet is the one that reports, the second the one that
+    leaves out.
     """
-    named = outlets_named_in(question, known_outlets)
-    if len(named) < 2:
-        return None
-    if _LEAVES_OUT.search(question):
+    asks = _ASKS_HOW_OR_WHAT.search(question)
+    if asks and _LEAVES_OUT.search(question):
         kind = LEAVES_OUT
-    elif _DIFFER.search(question):
+    elif (asks and _DIFFER.search(question)) or _ASKS_TO_COMPARE.search(question):
         kind = DIFFER
     else:
+        return None
+    named = outlets_named_in(question, known_outlets)
+    if len(named) < 2:
         return None
     about_wording = bool(_ABOUT_WORDING.search(question))
     return DifferenceQuestion(kind, named, topic_without(question, named), about_wording)

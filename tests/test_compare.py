@@ -15,10 +15,10 @@ from assistant.compare import (
     is_claim_text,
     phrase_key,
     phrase_spans,
+    same_name,
+    states_a_fact,
     topic_of,
 )
-from assistant.compare import _same_name as same_name
-from assistant.compare import _states_a_fact as states_a_fact
 
 from .conftest import SEEDS
 

@@ -55,6 +55,12 @@ LEFT_OUT = "What does TASS report that fakty.com.ua leaves out?"
             "summit",
         ),
         ("Which claims about Kherson does fakty omit that TASS makes?", LEAVES_OUT, None, None),
+        (
+            "Compare how TASS and Fakty report the nuclear threat",
+            DIFFER,
+            ["TASS", "fakty.com.ua"],
+            "nuclear threat",
+        ),
     ],
 )
 def test_difference_questions_are_detected(question, kind, outlets, topic):
@@ -73,6 +79,12 @@ def test_difference_questions_are_detected(question, kind, outlets, topic):
         "How does TASS describe the Ukrainian government differently?",  # one outlet
         "Did TASS and fakty.com.ua both report the nuclear threat?",  # a yes/no question
         "Which newspaper do TASS and fakty.com.ua cite?",
+        # MultiHop-RAG's yes/no comparisons and entity questions (none of its 1,026 dev
+        # questions is taken for a difference question)
+        "Does the TASS article suggest that talks are near, in contrast to the fakty.com.ua"
+        " article's claim that they are not?",
+        "Does the TASS article suggest a different approach compared to The Verge?",
+        "Which company, recently compared by TASS with a rival, is also named by The Verge?",
     ],
 )
 def test_other_questions_are_not_difference_questions(question):
@@ -284,3 +296,35 @@ def test_compare_view_shows_the_most_central_own_claims_and_the_rest_behind_show
     assert "Show all (2 more)" in hidden
     assert f"Alpha claim number {SHOWN_OWN_CLAIMS + 1} is here." in shown  # most central first
     assert "Alpha claim number 0 is here." in hidden.split("</details>")[0]
+
+
+def test_chat_answers_a_difference_question_from_the_comparison(seed_assistant, tmp_path):
+    """Through the real Gradio app's /ask endpoint, as the chat asks."""
+    from gradio_client import Client
+
+    from ui.app import build_demo
+
+    from .support import free_port
+
+    demo = build_demo(seed_assistant, upload_dir=tmp_path / "uploads")
+    demo.launch(prevent_thread_lock=True, server_port=free_port())
+    try:
+        client = Client(demo.local_url, verbose=False)
+        _, chat, _, sources, answer = client.predict(WORDING, [], [], "", "", api_name="/ask")
+    finally:
+        demo.close()
+    assert answer["answerer"] == "comparison"
+    message = chat[-1]["content"][0]["text"]
+    assert "the Kiev regime" in message and "the Ukrainian authorities" in message
+    assert {c["outlet"] for c in answer["citations"]} == {"TASS", "fakty.com.ua"}
+    for citation in answer["citations"]:
+        assert f'href="#src-0-{citation["number"]}"' in message
+
+
+def test_importing_compare_loads_nothing_of_core():
+    import subprocess
+    import sys
+
+    code = "import sys, assistant.compare; print('assistant.core' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
