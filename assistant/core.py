@@ -400,7 +400,7 @@ class Assistant:
         """
         if inputs.get("history") or inputs.get("outlets"):
             return None  # a follow-up or an outlet filter: the normal path handles those
-        parsed = parse_difference(inputs["question"], self.retriever.known_outlets())
+        parsed = parse_difference(inputs["question"], self._index_outlets())
         if parsed is None:
             return None
         comparison = compare_outlets(
