@@ -106,7 +106,9 @@ class ExtractiveAnswerer:
             if found is not None:
                 return found
         unindexed = self._unindexed(parts, documents)
-        if unindexed and len(unindexed) == len(parts.sources):
+        if unindexed and (self.outlets is not None or len(unindexed) == len(parts.sources)):
+            # the question asks about an article the index does not hold: quoting the
+            # others' articles would answer a different question
             return not_from(question, unindexed, indexed=self.outlets is not None)
         missing = _missing_names(parts, documents)
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
@@ -137,7 +139,8 @@ class ExtractiveAnswerer:
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
             if unquoted and lead_keys:
                 # a part about a name no passage mentions is not supported, and the lead says so
-                lead = f"{lead.rstrip(':')}, but no passage mentions {' or '.join(unquoted)}:"
+                names = " or ".join(unquoted)
+                lead = f"{lead.rstrip(':')}, but no quotable sentence mentions {names}:"
                 notes = [n for n in notes if n not in _missing_notes(unquoted)]
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
@@ -328,7 +331,7 @@ def _not_named(names: list[str], text: str) -> list[str]:
 
 
 def _missing_notes(missing: list[str]) -> list[str]:
-    return [f"The quoted articles do not mention {' or '.join(missing)}."] if missing else []
+    return [f"No quotable sentence mentions {' or '.join(missing)}."] if missing else []
 
 
 def _names(lead: str, candidate: _Candidate) -> bool:

@@ -43,7 +43,9 @@ def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
             if at >= 0:
                 positions.append(at)
             elif " " not in alias and len(alias) >= 6 and alias in squeezed:
-                positions.append(squeezed.find(alias))
+                joined = _joined_at(haystack, alias)  # "cbs sports" for "cbssports"
+                if joined >= 0:
+                    positions.append(joined)
         if positions:
             found.append((min(positions), outlet))
     # A longer name that contains a shorter one as whole words wins ("Sporting News" over
@@ -66,6 +68,26 @@ def outlet_clauses(text: str, named: list[str]) -> dict[str, str]:
     starts.sort()
     ends = [at for at, _ in starts[1:]] + [len(haystack)]
     return {outlet: haystack[at:end].strip() for (at, outlet), end in zip(starts, ends)}
+
+
+def _joined_at(haystack: str, alias: str) -> int:
+    """Where consecutive whole words of ``haystack`` spell ``alias`` ("business world" for
+    "businessworld", but not inside "music business worldwide"), or -1."""
+    words = haystack.split()
+    offsets, at = [], 0
+    for word in words:
+        at = haystack.find(word, at)
+        offsets.append(at)
+        at += len(word)
+    for i in range(len(words)):
+        joined = ""
+        for word in words[i:]:
+            joined += word
+            if joined == alias:
+                return offsets[i]
+            if len(joined) >= len(alias) or not alias.startswith(joined):
+                break
+    return -1
 
 
 def _contains_words(longer: str, shorter: str) -> bool:

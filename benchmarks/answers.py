@@ -18,6 +18,7 @@ the same passages; ``--answerer-source FILE`` loads ``ExtractiveAnswerer`` from 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import pickle
@@ -36,7 +37,8 @@ from assistant.outlets import outlets_named_in  # noqa: E402
 WHO_WHICH = re.compile(r"\s*(who|whom|which)\b", re.I)
 MULTI_PART_TYPES = {"comparison_query", "temporal_query"}
 NOT_COVERED = re.compile(
-    r"do(es)? not (cover|mention)|no (quoted )?passage|include nothing from", re.I
+    r"do(es)? not (cover|mention)|no (quoted )?passage|no quotable sentence|include nothing from",
+    re.I,
 )
 
 
@@ -75,6 +77,7 @@ def generative_answerer(llm: str, base_url: str | None, index_dir: Path):
     return make_generative_answerer(settings, assistant.embeddings)
 
 
+@functools.cache
 def corpus_outlets() -> list[str]:
     """The outlets of the indexed corpus (the index holds every corpus article)."""
     corpus = json.loads((QUERIES.parent / "corpus.json").read_text(encoding="utf-8"))
