@@ -223,15 +223,14 @@ def test_captions_and_headings_are_not_quoted():
 
 def test_an_outlet_in_the_index_but_not_retrieved_is_not_said_to_be_missing_from_it():
     doc = document("Kherson talks could begin once the city is retaken, diplomats said.", "TASS")
-    question = "What did a CNBC report and a Bloomberg article say about Kherson talks?"
     indexed = ExtractiveAnswerer(outlets=lambda: ["TASS", "Cnbc | World Business News Leader"])
-    answer = indexed.answer(question, [doc])
-    assert "Bloomberg: the indexed articles include nothing from it." in answer.text
+    answer = indexed.answer("What did a CNBC report say about Kherson talks?", [doc])
     assert "CNBC: no quoted passage comes from it." in answer.text
-    alone = ExtractiveAnswerer(outlets=lambda: ["TASS"]).answer(
-        "What did a Bloomberg article say about Kherson talks?", [doc]
-    )
-    assert alone.refused and "include nothing from Bloomberg" in alone.text
+    assert "include nothing from" not in answer.text
+    # an outlet the index holds nothing from: the question is about an article it lacks
+    lacking = indexed.answer("What did a CNBC report and a Bloomberg article say about it?", [doc])
+    assert lacking.refused and "include nothing from Bloomberg" in lacking.text
+    assert lacking.citations == []
 
 
 def test_a_name_found_by_its_distinctive_word_is_not_said_to_be_missing():
