@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 __all__ = ["Answer", "Assistant", "Citation", "Settings", "answer", "load_settings"]
 
 if TYPE_CHECKING:
+    from .answer_models import Answer, Citation
     from .core import Assistant, answer
-    from .models import Answer, Citation
     from .settings import Settings, load_settings
 
 _HOMES = {

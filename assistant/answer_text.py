@@ -7,8 +7,8 @@ import re
 
 from langchain_core.documents import Document
 
+from .answer_models import Answer, AnswerSentence, Citation
 from .debris import is_quoted_statement
-from .models import Answer, AnswerSentence, Citation
 
 _MARKER_IN_QUOTE = re.compile(r"\[(?=\d+\])")
 

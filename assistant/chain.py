@@ -19,7 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 if TYPE_CHECKING:
-    from .models import Answer
+    from .answer_models import Answer
     from .protocols import Answerer
 
 FOLLOW_UP = re.compile(

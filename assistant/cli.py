@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from .errors import AssistantError
 
 if TYPE_CHECKING:
+    from .answer_models import Answer
     from .core import Assistant
     from .indexing import Progress
-    from .models import Answer
     from .store import IndexReport
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -271,6 +271,8 @@ def _compare(assistant, args) -> int:
 
 def format_comparison(result) -> str:
     """The comparison: shared claims side by side, each outlet's own claims, wording, sources."""
+    from .compare_render import attributed, phrased
+
     lines = [f"Comparison: {result.topic}", f"Outlets: {', '.join(result.outlets) or 'none'}"]
     if result.notice:
         lines.append(f"({result.notice})")
@@ -280,8 +282,7 @@ def format_comparison(result) -> str:
         for number, row in enumerate(result.shared, start=1):
             lines.append(f"  {number}. (alignment score {row.similarity:.2f})")
             for claim in row.claims:
-                quote = f"{claim.outlet} reports: “{claim.quote}” [{claim.citation}]"
-                lines.append(_wrapped(quote))
+                lines.append(_wrapped(attributed(claim)))
     for outlet, claims in result.unique.items():
         if claims:
             lines.append(f"\nReported only by {outlet}:")
@@ -289,11 +290,7 @@ def format_comparison(result) -> str:
     if result.wording_differences:
         lines.append("\nDifferences in wording:")
         for difference in result.wording_differences:
-            sides = []
-            for phrasing in difference.phrasings:
-                forms = "”, “".join([phrasing.text, *phrasing.variants])
-                markers = "".join(f"[{n}]" for n in phrasing.citations)
-                sides.append(f"{phrasing.outlet} writes “{forms}” {markers}")
+            sides = [phrased(phrasing) for phrasing in difference.phrasings]
             lines.append(_wrapped("  vs  ".join(sides), "  - "))
     if result.not_covering:
         lines.append(f"\nNo passage on this topic from: {', '.join(result.not_covering)}")

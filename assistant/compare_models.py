@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from .models import AnswerSentence, Citation
+from .answer_models import AnswerSentence, Citation
 
 
 class Claim(BaseModel):

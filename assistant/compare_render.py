@@ -3,6 +3,7 @@ citations) and writing it as attributed text."""
 
 from __future__ import annotations
 
+from .answer_models import Citation
 from .compare_align import Sentence, merge_pairs
 from .compare_models import (
     Claim,
@@ -13,7 +14,6 @@ from .compare_models import (
 )
 from .compare_phrases import PhraseDifference, distinct_forms
 from .extractive import citation_for
-from .models import Citation
 
 
 class ComparisonBuilder:
@@ -119,28 +119,30 @@ def render_text(comparison: Comparison) -> str:
     if comparison.shared:
         lines = ["Reported by several outlets:"]
         for row in comparison.shared:
-            lines.append("- " + "; ".join(_attributed(claim) for claim in row.claims))
+            lines.append("- " + "; ".join(attributed(claim) for claim in row.claims))
         blocks.append("\n".join(lines))
     for outlet, claims in comparison.unique.items():
         if claims:
             lines = [f"Reported only by {outlet}:"]
-            lines.extend(f"- {_attributed(claim)}" for claim in claims)
+            lines.extend(f"- {attributed(claim)}" for claim in claims)
             blocks.append("\n".join(lines))
     if comparison.wording_differences:
         lines = ["Differences in wording:"]
         for difference in comparison.wording_differences:
-            lines.append("- " + " where ".join(_phrased(p) for p in difference.phrasings))
+            lines.append("- " + " where ".join(phrased(p) for p in difference.phrasings))
         blocks.append("\n".join(lines))
     if comparison.not_covering:
         blocks.append("No passage on this topic from: " + ", ".join(comparison.not_covering) + ".")
     return "\n\n".join(blocks)
 
 
-def _attributed(claim: Claim) -> str:
+def attributed(claim: Claim) -> str:
+    """A claim introduced by the outlet that wrote it, with its citation marker."""
     return f"{claim.outlet} reports: “{claim.quote}” [{claim.citation}]"
 
 
-def _phrased(phrasing: Phrasing) -> str:
+def phrased(phrasing: Phrasing) -> str:
+    """One side of a wording difference: the outlet, its forms of the phrase, the markers."""
     forms = "”, “".join([phrasing.text, *phrasing.variants])
     markers = "".join(f"[{n}]" for n in phrasing.citations)
     return f"{phrasing.outlet} writes “{forms}” {markers}".rstrip()

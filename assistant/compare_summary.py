@@ -30,13 +30,13 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from .answer_models import AnswerSentence
 from .chunking import Span
 from .compare_models import Comparison, ComparisonSummary
 from .compare_phrases import phrase_key, word_string
 from .errors import LLMError
 from .grounding import content_terms, split_answer, with_markers
 from .lexical import tokenize
-from .models import AnswerSentence
 from .outlets import outlets_named_in
 from .prompts import compare_summary_inputs
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable
 
+from .answer_models import Answer
 from .chain import (
     Condense,
     Prepared,
@@ -23,7 +24,6 @@ from .compare import Comparison, compare_outlets
 from .difference import answer_from_comparison, compared_outlets, parse_difference
 from .errors import ConfigError, InputError, LLMError
 from .extractive import ExtractiveAnswerer
-from .models import Answer
 from .protocols import Answerer, Completer, Condenser, StreamingAnswerer
 from .retrieval import HybridRetriever
 from .settings import Settings, load_settings

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .answer_models import Answer, AnswerSentence, Citation
 from .compare_models import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
 from .lexical import tokenize
-from .models import Answer, AnswerSentence, Citation
 from .outlets import outlet_aliases, outlets_named_in
 
 DIFFER = "differ"

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
+from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .chunking import split_sentences
 from .debris import dateline_length, is_debris, is_fragment
 from .lead import addresses_part, entity_lead, mentions, metadata_answer, part_notes, verdict_lead
 from .lexical import tokenize
-from .models import Answer
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
 
@@ -119,9 +119,11 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates, documents, question)
         if not chosen:
             return Answer.refusal(question)
-        return self._write(question, parts, candidates, chosen)
+        return self._write(question, parts, candidates, chosen, unindexed)
 
-    def _write(self, question: str, parts: QuestionParts, candidates, chosen) -> Answer:
+    def _write(
+        self, question: str, parts: QuestionParts, candidates, chosen, unindexed: list[str]
+    ) -> Answer:
         """The lead line for the question's kind, notes on unsupported parts, the quotes."""
         lead, lead_keys = "", []
         chosen = [c for c in chosen if addresses_part(parts, c)] or chosen
@@ -134,7 +136,7 @@ class ExtractiveAnswerer:
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
         notes = part_notes(parts, candidates, chosen) + _missing_notes(unquoted)
-        notes += self._source_notes(parts, chosen, [c.document for c in candidates])
+        notes += self._source_notes(parts, chosen, unindexed)
         if parts.kind == "yes_no":
             lead, lead_keys = verdict_lead(parts, candidates, chosen)
             if unquoted and lead_keys:
@@ -151,11 +153,12 @@ class ExtractiveAnswerer:
             lead = ""
         return compose(question, chosen, lead, lead_numbers, notes)
 
-    def _source_notes(self, parts: QuestionParts, chosen, documents) -> list[str]:
-        unindexed = set(self._unindexed(parts, documents)) if self.outlets is not None else set()
+    def _source_notes(self, parts: QuestionParts, chosen, unindexed: list[str]) -> list[str]:
+        # without the index's outlet list, "not retrieved" cannot be told from "not indexed"
+        not_indexed = set(unindexed) if self.outlets is not None else set()
         notes = []
         for name in _absent_sources(parts, chosen):
-            if name in unindexed:
+            if name in not_indexed:
                 notes.append(f"{name}: the indexed articles include nothing from it.")
             else:
                 notes.append(f"{name}: no quoted passage comes from it.")

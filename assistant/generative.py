@@ -15,13 +15,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from .answer_models import Answer
 from .chain import heuristic_standalone
 from .errors import AssistantError, LLMError
 from .extractive import ExtractiveConfig
 from .grounding import Grounder
 from .lexical import tokenize
 from .llms import endpoint_of, make_chat_model
-from .models import Answer
 from .prompts import Prompts, answer_inputs, load_prompts, standalone_inputs
 from .question_parts import question_terms
 

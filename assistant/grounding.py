@@ -47,10 +47,10 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .answer_models import Answer, AnswerSentence, Citation
 from .answer_text import citation_for
 from .chunking import Span, split_sentences
 from .lexical import tokenize
-from .models import Answer, AnswerSentence, Citation
 from .outlets import outlet_aliases, outlets_named_in
 from .question_parts import QUESTION_NOISE
 

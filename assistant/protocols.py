@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from langchain_core.documents import Document
 
-    from .models import Answer
+    from .answer_models import Answer
 
 
 @runtime_checkable

@@ -107,6 +107,25 @@ def seed_assistant(seed_index_template, real_embeddings, tmp_path):
     return Assistant(load_settings(index_dir=folder, sources=[SEEDS]), embeddings=real_embeddings)
 
 
+@pytest.fixture(scope="module")
+def seed_copy(seed_index_template, tmp_path_factory):
+    """A private copy of the seed index shared by one module's read-only tests."""
+    folder = tmp_path_factory.mktemp("module-seeds") / "index"
+    shutil.copytree(seed_index_template, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def seed_reader(seed_copy, real_embeddings):
+    """An Assistant over the module's seed copy, for tests that only read the index."""
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+
+    return Assistant(
+        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
+    )
+
+
 @pytest.fixture(scope="session")
 def onnx_embeddings(tmp_path_factory):
     """The int8 ONNX embedder, exported once per test session into a temporary model cache."""

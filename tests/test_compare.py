@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -20,34 +19,13 @@ from assistant.compare import (
     topic_of,
 )
 
-from .conftest import SEEDS
-
 TOPIC = "Compare how the outlets report the Kherson negotiations"
 
 
 @pytest.fixture(scope="module")
-def seed_copy(seed_index_template, tmp_path_factory):
-    """A private copy of the seed index shared by this module's read-only tests."""
-    folder = tmp_path_factory.mktemp("compare-seeds") / "index"
-    shutil.copytree(seed_index_template, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def seed_comparer(seed_copy, real_embeddings):
-    """An Assistant over the seed index copy."""
-    from assistant.core import Assistant
-    from assistant.settings import load_settings
-
-    return Assistant(
-        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
-    )
-
-
-@pytest.fixture(scope="module")
-def comparison(seed_comparer) -> Comparison:
+def comparison(seed_reader) -> Comparison:
     """The comparison of the two seed outlets on the Kherson story."""
-    return seed_comparer.compare(TOPIC)
+    return seed_reader.compare(TOPIC)
 
 
 def claims_of(comparison: Comparison, outlet: str, *words: str) -> list[str]:
@@ -133,8 +111,8 @@ def test_wording_differences_cite_sentences_holding_each_phrase(comparison):
             assert any(phrasing.text in quote for quote in quotes), (phrasing, quotes)
 
 
-def test_every_quote_is_verbatim_and_every_claim_cited(comparison, seed_comparer):
-    texts = seed_comparer.store.article_texts({c.article_id for c in comparison.citations})
+def test_every_quote_is_verbatim_and_every_claim_cited(comparison, seed_reader):
+    texts = seed_reader.store.article_texts({c.article_id for c in comparison.citations})
     for citation in comparison.citations:
         assert texts[citation.article_id][citation.start : citation.end] == citation.quote
         assert (
@@ -176,26 +154,26 @@ def test_comparison_round_trips_through_json(comparison):
     assert json.loads(comparison.model_dump_json())["shared"]
 
 
-def test_one_requested_outlet_says_there_is_nothing_to_compare(seed_comparer):
-    result = seed_comparer.compare("Kherson", outlets=["tass"])
+def test_one_requested_outlet_says_there_is_nothing_to_compare(seed_reader):
+    result = seed_reader.compare("Kherson", outlets=["tass"])
     assert result.outlets == ["TASS"]
     assert result.notice and "nothing to compare" in result.notice
     assert not result.shared and result.unique["TASS"]
 
 
-def test_outlets_named_in_the_topic_are_compared(seed_comparer):
-    result = seed_comparer.compare("How do TASS and Fakty describe the nuclear threat?")
+def test_outlets_named_in_the_topic_are_compared(seed_reader):
+    result = seed_reader.compare("How do TASS and Fakty describe the nuclear threat?")
     assert set(result.outlets) == {"TASS", "fakty.com.ua"}
     assert any("nuclear" in c.quote for row in result.shared for c in row.claims)
 
 
-def test_bad_input_is_an_input_error(seed_comparer):
+def test_bad_input_is_an_input_error(seed_reader):
     from assistant.errors import InputError
 
     with pytest.raises(InputError):
-        seed_comparer.compare("   ")
+        seed_reader.compare("   ")
     with pytest.raises(InputError):
-        seed_comparer.compare("Kherson", outlets=["The Daily Nowhere"])
+        seed_reader.compare("Kherson", outlets=["The Daily Nowhere"])
 
 
 # ----- the CLI ----------------------------------------------------------------------------

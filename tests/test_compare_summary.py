@@ -5,7 +5,6 @@ one end-to-end run against SmolLM2 behind a real llama.cpp server (plumbing only
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from gradio_client import Client
@@ -22,11 +21,9 @@ from assistant.compare_summary import (
 )
 from assistant.core import Assistant
 from assistant.errors import ConfigError
-from assistant.settings import load_settings
 from ui import render
 from ui.app import build_demo
 
-from .conftest import SEEDS
 from .support import free_port
 from .test_generative import ENDPOINT, BrokenChat, generative, scripted
 
@@ -35,33 +32,17 @@ OUTLETS = ["TASS", "fakty.com.ua"]
 
 
 @pytest.fixture(scope="module")
-def seed_copy(seed_index_template, tmp_path_factory):
-    """A private copy of the seed index shared by this module's read-only tests."""
-    folder = tmp_path_factory.mktemp("summary-seeds") / "index"
-    shutil.copytree(seed_index_template, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def extractive(seed_copy, real_embeddings) -> Assistant:
-    """An Assistant over the seed copy with no LLM."""
-    return Assistant(
-        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
-    )
-
-
-@pytest.fixture(scope="module")
-def comparison(extractive) -> Comparison:
+def comparison(seed_reader) -> Comparison:
     """The seed comparison, without a summary."""
-    return extractive.compare(TOPIC)
+    return seed_reader.compare(TOPIC)
 
 
-def with_llm(extractive: Assistant, answerer, **settings) -> Assistant:
+def with_llm(seed_reader: Assistant, answerer, **settings) -> Assistant:
     """The same index and embedder, answering with ``answerer`` as the configured LLM."""
     update = {"llm": "openai:fake", **settings}
     return Assistant(
-        extractive.settings.model_copy(update=update),
-        embeddings=extractive.embeddings,
+        seed_reader.settings.model_copy(update=update),
+        embeddings=seed_reader.embeddings,
         answerer=answerer,
     )
 
@@ -232,10 +213,10 @@ def test_outlet_parts_cut_contrasts_between_outlets_only():
 
 
 def test_assistant_compare_adds_the_summary_when_an_llm_is_configured(
-    extractive, comparison, real_embeddings
+    seed_reader, comparison, real_embeddings
 ):
     chat = scripted("fakty.com.ua reports that Russia is building a triple line of trenches.")
-    assistant = with_llm(extractive, generative(chat, real_embeddings))
+    assistant = with_llm(seed_reader, generative(chat, real_embeddings))
     result = assistant.compare(TOPIC)
     assert result.summary.answerer == "openai:fake" and result.summary_notice is None
     assert len(chat.received) == 1
@@ -244,15 +225,15 @@ def test_assistant_compare_adds_the_summary_when_an_llm_is_configured(
     assert again == result
 
 
-def test_summary_false_never_calls_the_model(extractive, comparison, real_embeddings):
+def test_summary_false_never_calls_the_model(seed_reader, comparison, real_embeddings):
     chat = scripted("never asked")
-    result = with_llm(extractive, generative(chat, real_embeddings)).compare(TOPIC, summary=False)
+    result = with_llm(seed_reader, generative(chat, real_embeddings)).compare(TOPIC, summary=False)
     assert chat.received == [] and result == comparison
 
 
-def test_one_outlet_is_not_summarised(extractive, real_embeddings):
+def test_one_outlet_is_not_summarised(seed_reader, real_embeddings):
     chat = scripted("never asked")
-    result = with_llm(extractive, generative(chat, real_embeddings)).compare(
+    result = with_llm(seed_reader, generative(chat, real_embeddings)).compare(
         "Kherson", outlets=["TASS"]
     )
     assert chat.received == [] and result.summary is None and result.summary_notice is None
@@ -260,18 +241,18 @@ def test_one_outlet_is_not_summarised(extractive, real_embeddings):
 
 @pytest.mark.parametrize("fallback", [True, False])
 def test_a_dead_llm_leaves_the_comparison_with_a_notice(
-    extractive, comparison, real_embeddings, fallback
+    seed_reader, comparison, real_embeddings, fallback
 ):
     broken = generative(BrokenChat(messages=iter([])), real_embeddings)
-    result = with_llm(extractive, broken, llm_fallback=fallback).compare(TOPIC)
+    result = with_llm(seed_reader, broken, llm_fallback=fallback).compare(TOPIC)
     assert result.summary is None
     assert ENDPOINT in result.summary_notice and "Connection refused" in result.summary_notice
     assert result.model_copy(update={"summary_notice": None}) == comparison
 
 
-def test_asking_for_a_summary_without_an_llm_is_a_config_error(extractive):
+def test_asking_for_a_summary_without_an_llm_is_a_config_error(seed_reader):
     with pytest.raises(ConfigError, match="needs an LLM") as caught:
-        extractive.compare(TOPIC, summary=True)
+        seed_reader.compare(TOPIC, summary=True)
     assert "--llm" in caught.value.hint
 
 
@@ -313,8 +294,8 @@ def test_summary_html_escapes_the_model_and_links_only_real_citations(comparison
 
 def summary_of(comparison: Comparison, text: str):
     """A hand-made summary with one unsupported sentence (for rendering only)."""
+    from assistant.answer_models import AnswerSentence
     from assistant.compare import ComparisonSummary
-    from assistant.models import AnswerSentence
 
     sentences = [
         AnswerSentence(text=text, citations=[1]),
@@ -325,9 +306,9 @@ def summary_of(comparison: Comparison, text: str):
     )
 
 
-def test_gradio_compare_endpoint_returns_the_summary(extractive, real_embeddings, tmp_path):
+def test_gradio_compare_endpoint_returns_the_summary(seed_reader, real_embeddings, tmp_path):
     reply = "TASS reports that Washington and NATO confirmed sending anti-drone missiles to Kiev."
-    assistant = with_llm(extractive, generative(scripted(reply), real_embeddings))
+    assistant = with_llm(seed_reader, generative(scripted(reply), real_embeddings))
     demo = build_demo(assistant, upload_dir=tmp_path / "uploads")
     demo.launch(prevent_thread_lock=True, server_port=free_port())
     try:
@@ -347,18 +328,24 @@ def test_gradio_compare_endpoint_returns_the_summary(extractive, real_embeddings
 
 
 @pytest.mark.llm
-def test_summary_end_to_end_against_a_real_model_server(extractive, llama_server):
+def test_summary_end_to_end_against_a_real_model_server(seed_reader, llama_server):
     update = {"llm": "openai:smollm2", "llm_base_url": llama_server, "llm_timeout_s": 300.0}
     assistant = Assistant(
-        extractive.settings.model_copy(update=update), embeddings=extractive.embeddings
+        seed_reader.settings.model_copy(update=update), embeddings=seed_reader.embeddings
     )
+    comparison = seed_reader.compare(TOPIC)
+    # The model really answered (no failure notice) and grounding judged its real output: a
+    # 135M model proves the plumbing, not quality, so its summary may be withheld as a whole.
     result = assistant.compare(TOPIC)
-    assert result.summary_notice is None, result.summary_notice
+    assert result.summary_notice in (None, WITHHELD_NOTICE), result.summary_notice
+    assert result.model_copy(update={"summary": None, "summary_notice": None}) == comparison
     summary = result.summary
-    assert summary is not None and summary.answerer == "openai:smollm2"
+    if summary is None:
+        return  # withheld: nothing the model wrote was supported by the quotes
+    assert summary.answerer == "openai:smollm2"
     assert summary.text.strip() and summary.sentences
     check_resolves(result)
-    # Grounding judged the real output: a sentence naming no outlet is never supported.
+    # A sentence naming no outlet is never supported.
     for sentence in summary.sentences:
         if not attributed(sentence.text, result.outlets):
             assert not sentence.supported and sentence.citations == [], sentence

@@ -4,10 +4,10 @@ the real model and Chroma on the seed index through the API, streaming and the C
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
+from assistant.answer_models import Citation
 from assistant.cli import main
 from assistant.compare import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
 from assistant.difference import (
@@ -17,9 +17,7 @@ from assistant.difference import (
     parse_difference,
     topic_without,
 )
-from assistant.models import Citation
 
-from .conftest import SEEDS
 from .test_index import make_article
 
 OUTLETS = ["TASS", "fakty.com.ua", "The Verge"]
@@ -187,33 +185,14 @@ def test_wording_question_names_both_wordings_first():
 # ----- the real model on the seed index ----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seed_copy(seed_index_template, tmp_path_factory):
-    """A private copy of the seed index shared by this module's read-only tests."""
-    folder = tmp_path_factory.mktemp("difference-seeds") / "index"
-    shutil.copytree(seed_index_template, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def seeds(seed_copy, real_embeddings):
-    """An Assistant over the seed index copy."""
-    from assistant.core import Assistant
-    from assistant.settings import load_settings
-
-    return Assistant(
-        load_settings(index_dir=seed_copy, sources=[SEEDS]), embeddings=real_embeddings
-    )
-
-
 def _verbatim(assistant, answer):
     texts = assistant.store.article_texts({c.article_id for c in answer.citations})
     for citation in answer.citations:
         assert texts[citation.article_id][citation.start : citation.end] == citation.quote
 
 
-def test_wording_question_names_both_wordings_on_the_first_line(seeds):
-    answer = seeds.answer(WORDING)
+def test_wording_question_names_both_wordings_on_the_first_line(seed_reader):
+    answer = seed_reader.answer(WORDING)
     assert answer.answerer == "comparison" and not answer.refused
     first = answer.text.splitlines()[0]
     assert "the Kiev regime" in first and "the Ukrainian authorities" in first, answer.text
@@ -222,13 +201,15 @@ def test_wording_question_names_both_wordings_on_the_first_line(seeds):
     assert any("Kiev regime" in c.quote for c in cited.values())
     assert any("Ukrainian authorities" in c.quote for c in cited.values())
     _check_markers(answer)
-    _verbatim(seeds, answer)
+    _verbatim(seed_reader, answer)
 
 
-def test_leaves_out_question_lists_only_tass_only_claims(seeds):
-    answer = seeds.answer(LEFT_OUT)
+def test_leaves_out_question_lists_only_tass_only_claims(seed_reader):
+    answer = seed_reader.answer(LEFT_OUT)
     assert answer.answerer == "comparison"
-    comparison = seeds.compare("US, NATO believe talks on Ukraine possible if Kiev takes Kherson")
+    comparison = seed_reader.compare(
+        "US, NATO believe talks on Ukraine possible if Kiev takes Kherson"
+    )
     tass_only = {c.quote for c in comparison.unique["TASS"]}
     shared = {c.quote for row in comparison.shared for c in row.claims}
     assert answer.text.startswith("Only TASS reports: “")
@@ -236,21 +217,21 @@ def test_leaves_out_question_lists_only_tass_only_claims(seeds):
     assert all(c.quote in tass_only and c.quote not in shared for c in answer.citations)
     assert "see `assistant compare`" in answer.text  # the rest is counted, not listed
     assert len(answer.citations) <= 3
-    _verbatim(seeds, answer)
+    _verbatim(seed_reader, answer)
 
 
-def test_kherson_talks_are_shared_and_lead_the_shared_claims(seeds):
-    answer = seeds.answer("How do TASS and Fakty differ on the Kherson negotiations?")
+def test_kherson_talks_are_shared_and_lead_the_shared_claims(seed_reader):
+    answer = seed_reader.answer("How do TASS and Fakty differ on the Kherson negotiations?")
     both = answer.text.split("Both report:\n", 1)[1].splitlines()[0]
     assert "launching peace talks" in both and "if and when Kherson is returned" in both
 
 
-def test_stream_gives_the_same_difference_answer_first_line_first(seeds):
-    pieces = list(seeds.stream(WORDING))
+def test_stream_gives_the_same_difference_answer_first_line_first(seed_reader):
+    pieces = list(seed_reader.stream(WORDING))
     final = pieces[-1]
     assert final.answerer == "comparison"
     assert pieces[0].strip() == final.text.split("\n\n")[0]
-    assert final.text == seeds.answer(WORDING).text
+    assert final.text == seed_reader.answer(WORDING).text
 
 
 def test_cli_ask_answers_a_difference_question_from_the_comparison(seed_copy, capsys):

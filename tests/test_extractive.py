@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.models import REFUSAL_TEXT
+from assistant.answer_models import REFUSAL_TEXT
 
 from .test_index import make_article
 
@@ -59,7 +59,7 @@ def test_follow_up_uses_history_and_named_outlet(seed_assistant):
 
 
 def test_answer_is_json_serialisable(seed_assistant):
-    from assistant.models import Answer
+    from assistant.answer_models import Answer
 
     answer = seed_assistant.answer("Kherson negotiations")
     again = Answer.model_validate_json(answer.model_dump_json())

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from langchain_core.documents import Document
 
+from assistant.answer_models import Answer
 from assistant.cli import main as cli_main
 from assistant.compare import Comparison
 from assistant.errors import AssistantError, InputError
-from assistant.models import Answer
 from ui.app import build_demo
 
 from .conftest import ROOT

@@ -12,12 +12,12 @@ import sys
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
+from assistant.answer_models import Answer
 from assistant.core import Assistant
 from assistant.errors import ConfigError, LLMError
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generative import GenerativeAnswerer
 from assistant.llms import make_chat_model
-from assistant.models import Answer
 from assistant.prompts import load_prompts
 from assistant.settings import load_settings
 

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
+from assistant.answer_models import Answer, AnswerSentence, Citation
 from assistant.articles import clean_text
 from assistant.loaders import decode_text, load_file
-from assistant.models import Answer, AnswerSentence, Citation
 from ui import render
 from ui.access import LoginThrottle, forwarded_allow_ips
 from ui.chat import bounded_history, conversation

@@ -12,11 +12,11 @@ import re
 
 import pytest
 
+from assistant.answer_models import Answer
 from assistant.core import Assistant
 from assistant.errors import LLMError
 from assistant.grounding import Grounder
 from assistant.llms import LlamaCppChat, make_chat_model
-from assistant.models import Answer
 from assistant.settings import load_settings
 
 from .llm_server import smollm2_gguf

@@ -8,10 +8,10 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from assistant.answer_models import Answer, AnswerSentence, Citation
 from assistant.cli import main as cli_main
 from assistant.compare import Claim, Comparison, Phrasing, SharedClaim, WordingDifference
 from assistant.errors import ConfigError
-from assistant.models import Answer, AnswerSentence, Citation
 from ui import render
 from ui.app import build_demo, check_bind, conversation, safe_stem
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer_models import Answer
 from assistant.core import Assistant, printable_text
 from assistant.errors import AssistantError
-from assistant.models import Answer
 
 from . import render, stories_tab
 from .limits import RateLimiter, client_id, limit_message

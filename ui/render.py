@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from assistant.models import Answer, Citation
+from assistant.answer_models import Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
 _ENTITIES = {

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import gradio as gr
 
+from assistant.answer_models import Answer, Citation
 from assistant.core import printable_text
 from assistant.errors import AssistantError
-from assistant.models import Answer, Citation
 from assistant.stories.models import Report, Story, StoryView
 
 from . import render

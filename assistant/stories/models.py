@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ..answer_models import Citation
 from ..compare import Comparison
-from ..models import Citation
 
 
 class StoryArticle(BaseModel):

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
+from ..answer_models import Answer, Citation
 from ..errors import AssistantError, InputError, LLMError
-from ..models import Answer, Citation
 from ..outlets import resolve_outlets
 from .clustering import StoryConfig
 from .coverage import build_stories, filter_stories

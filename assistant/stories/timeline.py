@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..answer_models import Citation
 from ..chunking import split_sentences
-from ..models import Citation
 from .models import ClaimChange, FirstReport, Report, Story, TimelineEntry
 
 MATCH = 0.72
