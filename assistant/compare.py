@@ -65,6 +65,7 @@ from .compare_models import (
 )
 from .compare_phrases import (
     WordingFinder,
+    names_the_source,
     phrase_key,
     phrase_spans,
     same_name,
@@ -99,6 +100,7 @@ __all__ = [
     "phrase_spans",
     "render_text",
     "same_name",
+    "names_the_source",
     "states_a_fact",
     "topic_of",
     "weighted_dice",

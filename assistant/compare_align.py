@@ -34,6 +34,9 @@ class CompareConfig:
     # central claim, shared when they score >= headline_threshold (docs/compare.md).
     headline_match: float = 0.7
     headline_threshold: float = 0.7
+    # a lead's match counts as mutual when it is within this of the match's own best: with
+    # lexical overlap in the score, a near-tie with a sentence sharing a place name decides
+    headline_margin: float = 0.02
     phrase_threshold: float = 0.65
     slot_threshold: float = 0.55
     context_threshold: float = 0.6  # sentences this similar give their phrases a shared context
@@ -148,9 +151,9 @@ def headline_pairs(a, b, scores, aligned, headlines, vectors, config) -> list:
 
     For each article of ``a`` and of ``b`` whose headlines match (cosine >= ``headline_match``),
     the claim closest to one article's headline and its best match in the other article are
-    paired when each is the other's best match, the pair scores at least
-    ``headline_threshold`` and neither claim is aligned yet. The headline is what the article
-    is about, so the claims restating it are its central claim, and two outlets' central
+    paired when each is the other's best match (within ``headline_margin``), the pair scores
+    at least ``headline_threshold`` and neither claim is aligned yet. The headline is what the
+    article is about, so the claims restating it are its central claim, and two outlets' central
     claims on one story are often worded too differently for the general threshold ("peace
     talks would be possible if Kiev takes back Kherson" / "if and when Kherson is returned,
     then negotiations can begin").
@@ -173,7 +176,8 @@ def headline_pairs(a, b, scores, aligned, headlines, vectors, config) -> list:
                 (int(sub[:, lead_b].argmax()), lead_b),
             ):
                 row, col, score = rows[i], cols[j], float(sub[i, j])
-                mutual = int(sub[i].argmax()) == j and int(sub[:, j].argmax()) == i
+                best = min(float(sub[i].max()), float(sub[:, j].max()))
+                mutual = score >= best - config.headline_margin
                 if (
                     mutual
                     and score >= config.headline_threshold

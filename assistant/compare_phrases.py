@@ -141,6 +141,18 @@ def states_a_fact(key: str) -> bool:
     return any(word in _FACT_WORDS or any(ch.isdigit() for ch in word) for word in key.split())
 
 
+# Words by which an outlet refers to the text it reports on ("the article notes", "the
+# publication writes"): house style, not a different description of the story.
+_SOURCE_WORDS = frozenset(
+    "article articles publication paper newspaper daily report outlet author piece story".split()
+)
+
+
+def names_the_source(key: str) -> bool:
+    """Whether a phrase only refers to the reported text itself ("the article", "the paper")."""
+    return bool(key) and all(word in _SOURCE_WORDS for word in key.split())
+
+
 def phrase_key(phrase: str) -> str:
     """Lower-cased words of a phrase without its leading determiner."""
     words = [_word(w) for w in _TOKEN.findall(phrase)]
@@ -334,7 +346,12 @@ class WordingFinder:
             for start, end in phrase_spans(text):
                 surface = text[start:end]
                 key = phrase_key(surface)
-                if not key or f" {key} " in used_by_other or states_a_fact(key):
+                if (
+                    not key
+                    or f" {key} " in used_by_other
+                    or states_a_fact(key)
+                    or names_the_source(key)
+                ):
                     continue
                 phrase = phrases.setdefault(key, Phrase(sentence.outlet, surface, key))
                 if sentence.index not in phrase.sentences:

@@ -62,6 +62,8 @@ class ComparisonBuilder:
             )
             for group, similarity in groups
         ]
+        # the story's central claim (the headline pair) first, whatever its score
+        shared.sort(key=lambda row: not row.headline)
         in_shared = {s.key for group, _ in groups for s in group}
         unique = {
             outlet: [self.claim(s) for s in claims[outlet] if s.key not in in_shared]

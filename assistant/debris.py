@@ -18,6 +18,8 @@ _DEBRIS = [
     re.compile(r"^(by|photo|image|credit|source)\s*:", re.I),
     re.compile(r"\((Getty( Images)?|AP( Photo)?|Reuters|AFP|PA|Shutterstock|iStock)\b[^)]*\)\W*$"),
     re.compile(r"[$£€]\s?\d[\d,.]*\s*(at|on|from)\s+(Amazon|Walmart|Best Buy|Target)\b", re.I),
+    # deal widgets: "Apple AirTag $ 24 $ 29 17 % off …"
+    re.compile(r"[$£€]\s?\d[\d,.]*\s+[$£€]\s?\d[\d,.]*\s+\d{1,3}\s?%\s?off\b", re.I),
     re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.m\.|p\.m\.|am|pm)\s*(ET|PT|GMT|BST)\b"),
 ]
 # Openings that lean on the sentence before: quote them with it, or not at all.

@@ -297,4 +297,7 @@ def _only(writer: _Writer, comparison: Comparison, outlet: str, led: set[int]) -
 
 
 def _more(count: int, what: str) -> list[str]:
-    return [f"- and {count} more {what}; see `assistant compare`"] if count > 0 else []
+    if count <= 0:
+        return []
+    what = what.removesuffix("s") if count == 1 else what
+    return [f"- and {count} more {what}; see `assistant compare`"]

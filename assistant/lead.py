@@ -352,7 +352,20 @@ def metadata_answer(question: str, parts, documents: list, candidates: list):
     found, absent = _META_PHRASES[field]
     said = found.format(value) if value else absent
     lead = f"The article {article_label(best.document)} {said}. [1]"
-    answer = compose(question, [best], lead, [1])
+    answer = compose(question, [_citing_sentence(best, pool, value)], lead, [1])
     answer.text = lead  # the metadata is the answer; the citation card shows the article
     answer.sentences = answer.sentences[:1]
     return answer
+
+
+def _citing_sentence(best, pool: list, value: str):
+    """The sentence a metadata answer cites: one of the article's that states the value (a
+    byline, "Oleg Kotov writes…"), else the article's first retrieved sentence — never an
+    unrelated sentence offered as if it said the value."""
+    article = best.document.metadata.get("article_id")
+    same = [c for c in pool if c.document.metadata.get("article_id") == article] or [best]
+    if value:
+        stating = [c for c in same if value.lower() in c.text.lower()]
+        if stating:
+            return min(stating, key=lambda c: c.key[1])
+    return min(same, key=lambda c: c.key[1])

@@ -240,3 +240,26 @@ def test_a_name_found_by_its_distinctive_word_is_not_said_to_be_missing():
         [doc],
     )
     assert "do not mention" not in answer.text and "no passage mentions" not in answer.text
+
+
+def test_author_and_date_of_the_seed_articles_come_from_their_metadata(seed_assistant):
+    author = seed_assistant.answer("Who wrote the fakty.com.ua article?")
+    assert "written by Oleg Kotov" in author.text.splitlines()[0], author.text
+    assert {c.outlet for c in author.citations} == {"fakty.com.ua"}
+    date = seed_assistant.answer("When was the TASS article published?")
+    assert "published on 2022-11-07" in date.text.splitlines()[0], date.text
+    assert {c.outlet for c in date.citations} == {"TASS"}
+    # the citation points at the article's opening sentence, not at one about something else
+    [cited] = date.citations
+    assert cited.quote.startswith("The US and NATO think that launching peace talks"), cited
+
+
+def test_the_seed_dateline_is_never_quoted(seed_assistant):
+    for question in (
+        "What does TASS say about Kherson?",
+        "What did La Repubblica write on Monday?",
+    ):
+        answer = seed_assistant.answer(question)
+        assert answer.citations, question
+        for citation in answer.citations:
+            assert "/TASS/" not in citation.quote and not citation.quote.startswith("ROME")

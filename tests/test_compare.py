@@ -12,12 +12,16 @@ from assistant.compare import (
     Comparison,
     align,
     is_claim_text,
+    names_the_source,
     phrase_key,
     phrase_spans,
     same_name,
     states_a_fact,
     topic_of,
 )
+from assistant.core import Assistant
+
+from .conftest import SEEDS
 
 TOPIC = "Compare how the outlets report the Kherson negotiations"
 
@@ -273,3 +277,23 @@ def test_align_is_one_to_one_and_respects_threshold():
     pairs = align(scores, 0.85)
     assert {(r, c) for r, c, _ in pairs} == {(0, 1), (1, 0)}
     assert align(np.zeros((0, 3)), 0.5) == []
+
+
+def test_the_headline_claim_is_shared_with_the_default_onnx_embedder(onnx_embeddings, tmp_path):
+    """The shipped embedder (int8 ONNX) scores the two central claims a near-tie with a
+    sentence sharing "Brussels"; they are still aligned as the shared headline claim, first."""
+    from assistant.settings import load_settings
+
+    assistant = Assistant(
+        load_settings(index_dir=tmp_path / "index", sources=[SEEDS]), embeddings=onnx_embeddings
+    )
+    assistant.index()
+    first = assistant.compare(TOPIC).shared[0]
+    assert first.headline and set(first.outlets) == {"TASS", "fakty.com.ua"}
+    quotes = " ".join(c.quote for c in first.claims)
+    assert "launching peace talks" in quotes and "if and when Kherson is returned" in quotes
+
+
+def test_words_for_the_reported_text_itself_are_not_wording_differences():
+    assert names_the_source("article") and names_the_source("publication")
+    assert names_the_source("paper") and not names_the_source("kiev regime")

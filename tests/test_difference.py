@@ -167,7 +167,7 @@ def test_leaves_out_lists_the_reporters_own_claims_most_central_first():
     )
     assert {c.outlet for c in answer.citations} == {"Alpha"}
     assert "Both say" not in answer.text and "Only B" not in answer.text
-    assert "and 1 more Alpha-only claims; see `assistant compare`" in answer.text
+    assert "and 1 more Alpha-only claim; see `assistant compare`" in answer.text
 
 
 def test_wording_question_names_both_wordings_first():

@@ -1,0 +1,60 @@
+"""The debris filter on real MultiHop-RAG articles (issue 12): embedded posts, "Also Read:" /
+"Related" lines, deal widgets and photo captions occur in the corpus and are never offered as
+quotable sentences, while the reporting around them is."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+import pytest
+from langchain_core.documents import Document
+
+from assistant.extractive import ExtractiveAnswerer
+
+from .conftest import MULTIHOP
+
+DEBRIS = {
+    "embedded post": re.compile(r"pic\.twitter\.com|https?://t\.co/"),
+    "also read / related": re.compile(r"(?m)^\s*(Also Read|Related|Read more|READ MORE)\b"),
+    "deal widget": re.compile(r"[$£€] ?\d[\d,.]* [$£€] ?\d[\d,.]* \d+ ?% off"),
+    "photo caption": re.compile(r"\((Getty Images|AP Photo|Reuters|AFP)[^)]*\)\W*$"),
+}
+
+
+@cache
+def corpus() -> list[dict]:
+    return json.loads((MULTIHOP / "corpus.json").read_text(encoding="utf-8"))
+
+
+def quotable(article: dict) -> list[str]:
+    """The sentences the extractive answerer could quote from the whole article."""
+    document = Document(
+        page_content=article["body"],
+        metadata={"outlet": article["source"], "article_id": article["url"], "start": 0},
+    )
+    return [c.text for c in ExtractiveAnswerer()._candidates([document], set())]
+
+
+@pytest.mark.parametrize("kind", sorted(DEBRIS))
+def test_corpus_debris_is_never_quotable(kind):
+    pattern = DEBRIS[kind]
+    lines = [line for a in corpus() for line in a["body"].splitlines() if pattern.search(line)]
+    assert len(lines) >= 5, f"the corpus should hold {kind} lines to test against"
+    holding = [a for a in corpus() if pattern.search(a["body"])]
+    leaked = [(a["source"], s[:120]) for a in holding for s in quotable(a) if pattern.search(s)]
+    assert leaked == []
+
+
+def test_reporting_next_to_debris_stays_quotable():
+    """Articles holding debris keep most of their sentences: the filter drops lines, not
+    articles."""
+    holding = [
+        a
+        for a in corpus()
+        if any(p.search(line) for p in DEBRIS.values() for line in a["body"].splitlines())
+    ]
+    kept = sum(len(quotable(a)) for a in holding[:40])
+    sentences = sum(len(re.findall(r"[.!?](\s|$)", a["body"])) for a in holding[:40])
+    assert kept >= 0.5 * sentences, (kept, sentences)
