@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .entity_kinds import NameUses, company_conflict, is_abbreviation, legal_extension
 from .lexical import tokenize
 
 _NAME = re.compile(
@@ -26,11 +27,6 @@ _NOT_NAMES = set(
     "Co-founder Judge Prosecutor Prosecutors Attorney Senator Minister".split()
 )
 _ROLE_OF = re.compile(r"^(?:CEO|CFO|COO|CTO|Chief|President|Chairman|Founder|Head)\s+of\b")
-_ORG_HINT = re.compile(
-    r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs|Press|Commission|"
-    r"Court|Department|Agency|Association|University|Times|News|Post|Journal|Exchange|Capital|"
-    r"Street|House|League|Council|Party|Ministry|Office|Service|Studios|Media|Foundation|AI)\b"
-)
 
 
 @dataclass
@@ -60,28 +56,18 @@ def names_in(sentence: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def fits_kind(name: str, asks_for: str, sentence: str) -> bool:
-    """Whether a name can be the kind of thing asked for (loosely: never a wrong guess)."""
-    if asks_for == "person":
-        return (
-            len(name.split()) >= 2 and not _ORG_HINT.search(name) or _is_surname_use(name, sentence)
-        )
-    if asks_for == "newspaper":
-        return bool(
-            re.search(
-                r"(paper|edition|newspaper|publication|daily|times|post|journal|"
-                r"repubblica|wrote|reports|writes)",
-                sentence,
-                re.I,
-            )
-        )
-    return True
-
-
-def _is_surname_use(name: str, sentence: str) -> bool:
-    return len(name.split()) == 1 and bool(
-        re.search(rf"\b(Mr|Ms|Mrs)\.? {re.escape(name)}\b", sentence)
-    )
+def as_kind(parts, name: str, sentence: str, uses: NameUses) -> str | None:
+    """``name`` as the kind of thing asked for, or None if it cannot be one: a surname
+    names the person in full, a league is no club, a product ("the Steam Deck OLED") no
+    company; a newspaper must be cited as one."""
+    kind = parts.asks_for
+    if kind == "newspaper":
+        return name if _cites_as_paper(name, sentence) else None
+    if kind == "person":
+        return uses.person(name, sentence)
+    if company_conflict(name, kind) or kind == "company" and uses.product_like(name):
+        return None
+    return name
 
 
 def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
@@ -106,14 +92,14 @@ def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
 
 
 def _is_short_form(short: str, longer: str) -> bool:
-    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve"."""
+    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve", "Caesars" of
+    "Caesars Sportsbook"; not "Apple" of "Apple Watch", which Apple makes."""
     if short == longer or len(short) < 3:
         return False
-    words = longer.split()
     return (
         longer.endswith(" " + short)
-        or longer.startswith(short + " ")
-        or (" " not in short and words[0] != short and words[0].startswith(short))
+        or legal_extension(short, longer)
+        or is_abbreviation(short, longer)
     )
 
 
@@ -155,8 +141,9 @@ def _cites_as_paper(name: str, sentence: str) -> bool:
     )
 
 
-def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
-    """ "The answer: La Repubblica." and the sentences naming it not yet chosen."""
+def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[str]]:
+    """ "The answer: La Repubblica.", the sentences naming it not yet chosen, and the forms
+    the sentences name it by ("Federal Reserve", "Fed")."""
     excluded = set(tokenize(parts.question)) | {w for o in parts.outlets for w in tokenize(o)}
     top = max((c.lexical for c in candidates), default=0.0)
     if parts.asks_for == "newspaper":
@@ -164,42 +151,50 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     else:
         pool = [c for c in candidates if top > 0 and c.lexical >= 0.4 * top]
         pool = sorted(pool, key=lambda c: -c.score)[:25]
+    titles = list({c.document.metadata.get("title") or "" for c in candidates})
+    uses = NameUses([c.text for c in candidates], names_in, titles)
     sightings = []
     for index, candidate in enumerate(pool):
         article = candidate.document.metadata.get("article_id", "")
         for found in names_in(candidate.text):
-            if _fits(parts, found, candidate.text):
-                sightings.append(Sighting(found, candidate.outlet, article, candidate.score, index))
+            name = as_kind(parts, found, candidate.text, uses)
+            if name:
+                sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
     if parts.asks_for != "newspaper":
-        sightings += _title_sightings(parts, pool)
+        sightings += _title_sightings(parts, pool, uses)
     name = best_entity(sightings, excluded)
     if name is None:
-        return "", []
-    return f"The answer: {name}.", _naming_sentences(name, pool, chosen)
+        return "", [], []
+    full = uses.fullest(name)
+    if set(tokenize(full)) <= excluded:
+        full = name
+    forms = [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
+    forms = list(dict.fromkeys(f for f in forms if len(f) >= 3))
+    return f"The answer: {full}.", _naming_sentences(forms, pool, chosen), forms
 
 
-def _naming_sentences(name: str, pool: list, chosen: list, most: int = 3) -> list:
+def names_form(forms: list[str], text: str) -> bool:
+    """Whether ``text`` names the answer by one of its forms, as whole words."""
+    lowered = text.lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(f.lower())}(?![\w-])", lowered) for f in forms)
+
+
+def _naming_sentences(forms: list[str], pool: list, chosen: list, most: int = 3) -> list:
     """For each outlet whose sentences name the answer but whose chosen quotes do not, its
     best sentence naming it: the lead cites every outlet that supports it."""
-    named_by = {c.outlet for c in chosen if mentions(name, c.text)}
+    named_by = {c.outlet for c in chosen if names_form(forms, c.text)}
     extra = []
     for candidate in sorted(pool, key=lambda c: -c.score):
-        if candidate.outlet in named_by or not mentions(name, candidate.text):
+        if candidate.outlet in named_by or not names_form(forms, candidate.text):
             continue
         named_by.add(candidate.outlet)
         extra.append(candidate)
     return extra[:most]
 
 
-def _fits(parts, name: str, sentence: str) -> bool:
-    if parts.asks_for == "newspaper":
-        return _cites_as_paper(name, sentence)
-    return not parts.asks_for or fits_kind(name, parts.asks_for, sentence)
-
-
-def _title_sightings(parts, pool: list) -> list[Sighting]:
-    """Names in the titles of the articles the matching sentences come from: a headline
-    names what the article is about."""
+def _title_sightings(parts, pool: list, uses: NameUses) -> list[Sighting]:
+    """Names in the titles of the articles the matching sentences come from that the
+    articles' text also names: a headline names what the article is about."""
     seen: set[str] = set()
     found = []
     for candidate in pool:
@@ -210,8 +205,9 @@ def _title_sightings(parts, pool: list) -> list[Sighting]:
         seen.add(article)
         title = meta.get("title") or ""
         for name in names_in(title):
-            if _fits(parts, name, title):
-                found.append(Sighting(name, candidate.outlet, article, 0.5, -1))
+            kind = as_kind(parts, name, title, uses)
+            if kind and uses.in_text(kind):
+                found.append(Sighting(kind, candidate.outlet, article, 0.5, -1))
     return found
 
 

@@ -47,6 +47,14 @@ _KINDS = [
         re.compile(r"^\s*(who|whom)\b|\b(individual|person|player|figure|ceo|founder)\b", re.I),
     ),
     (
+        "company",
+        re.compile(
+            r"\b(company|firm|business|startup|brand|maker|manufacturer|retailer|developer)\b",
+            re.I,
+        ),
+    ),
+    ("team", re.compile(r"\b(club|team|franchise)\b", re.I)),
+    (
         "organisation",
         re.compile(
             r"\b(company|firm|organi[sz]ation|institution|team|club|group|"

@@ -1,0 +1,103 @@
+"""The entity lead of who/which questions (issue 12): which name answers, from how the
+articles use each name. Real Documents through the real extractive answerer; the name rules
+also directly."""
+
+from __future__ import annotations
+
+from assistant.entity_kinds import NameUses, company_conflict, is_abbreviation
+from assistant.extractive import ExtractiveAnswerer
+from assistant.lead import _is_short_form, names_in
+from assistant.question_parts import parse_question
+
+from .test_answers import document
+
+
+def _lead(question: str, documents: list) -> str:
+    answer = ExtractiveAnswerer().answer(question, documents)
+    assert not answer.refused
+    return answer.text.split("\n\n", 1)[0]
+
+
+def test_a_persons_surname_counts_for_the_person_named_in_full():
+    fraud = document(
+        "Sam Bankman-Fried founded the crypto exchange FTX in 2019. Prosecutors said "
+        "Bankman-Fried committed fraud with customer funds of the exchange. Bankman-Fried "
+        "pleaded not guilty to fraud. Did Bankman-Fried use customer funds for fraud?",
+        outlet="Wire A",
+        article="a1",
+        title="Bankman-Fried trial opens",
+    )
+    lawyer = document(
+        "Thane Rehn, a lawyer, said the fraud case about customer funds was unusual.",
+        outlet="Wire B",
+        article="b1",
+    )
+    lead = _lead("Who is the individual accused of fraud with customer funds?", [fraud, lawyer])
+    assert lead.startswith("The answer: Sam Bankman-Fried.")
+    assert "[" in lead  # cited
+
+
+def test_a_company_is_named_not_its_product():
+    deck = document(
+        "Valve says the Steam Deck OLED has a bigger battery. The Steam Deck OLED arrives on "
+        "November 16 with a brighter screen. Valve has improved the hardware through around "
+        "300 updates, and the Steam Deck OLED is faster.",
+        outlet="Wire A",
+        title="The Steam Deck OLED arrives November 16",
+    )
+    lead = _lead("Which company is releasing updated hardware on November 16?", [deck])
+    assert lead.startswith("The answer: Valve.")
+
+
+def test_a_maker_is_not_merged_into_what_it_makes_but_short_forms_are():
+    assert not _is_short_form("Apple", "Apple Watch")
+    assert _is_short_form("Fed", "Federal Reserve")
+    assert _is_short_form("Caesars", "Caesars Sportsbook")
+    assert _is_short_form("Bankman-Fried", "Sam Bankman-Fried")
+    assert is_abbreviation("SBF", "Sam Bankman-Fried")
+    assert is_abbreviation("Man United", "Manchester United")
+    assert not is_abbreviation("Apple", "Apple Watch")
+
+
+def test_the_answer_is_named_by_its_fullest_form_in_the_articles():
+    texts = [
+        "The Minnesota Vikings beat the Bears on Monday night.",
+        "The Vikings kicked a field goal late, and the Vikings defense held.",
+        "Federal Reserve officials met on Tuesday; the Fed left rates unchanged.",
+    ]
+    uses = NameUses(texts, names_in)
+    assert uses.fullest("Vikings") == "Minnesota Vikings"
+    assert uses.fullest("Fed") == "Federal Reserve"
+    assert uses.fullest("Bears") == "Bears"
+
+
+def test_a_heading_or_a_word_opening_a_sentence_is_no_persons_name():
+    texts = [
+        "Fantasy Football Week 14 rankings are out: start your best football players this week.",
+        "Shai Hope hit a six, then Hope struck again, and West Indies hope to win the series.",
+        "Using Caroline Ellison, he moved funds using loans; Ellison testified on Tuesday.",
+    ]
+    uses = NameUses(texts, names_in)
+    assert not uses.person_like("Fantasy Football Week")
+    assert uses.person_like("Shai Hope")  # a surname that is also a word the texts use
+    assert uses.person("Hope", texts[1]) == "Shai Hope"
+    assert uses.person("Using Caroline Ellison", texts[2]) == "Caroline Ellison"
+
+
+def test_a_league_is_no_club_and_the_question_says_which_kind_it_asks_for():
+    assert parse_question("Which football club was docked points?", []).asks_for == "team"
+    assert parse_question("Which company makes the Steam Deck?", []).asks_for == "company"
+    assert parse_question("Which institution raised rates?", []).asks_for == "organisation"
+    assert company_conflict("Premier League", "team")
+    assert company_conflict("European Commission", "company")
+    assert not company_conflict("European Commission", "organisation")
+    assert not company_conflict("Everton", "team")
+
+
+def test_the_answer_is_never_a_name_the_question_contains():
+    text = document(
+        "Everton were docked ten points by the Premier League. Everton said it would appeal. "
+        "The Premier League commission imposed the penalty on Everton.",
+    )
+    lead = _lead("Which football club did the Premier League dock ten points?", [text])
+    assert lead.startswith("The answer: Everton.")
