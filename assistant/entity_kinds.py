@@ -69,7 +69,10 @@ def is_abbreviation(short: str, longer: str) -> bool:
     if len(words) == 1:
         first = long_words[0]
         return (
-            len(long_words) >= 2 and len(short) >= 3 and first != short and first.startswith(short)
+            len(long_words) >= 2
+            and len(short) >= 3
+            and first.startswith(short)
+            and first[len(short) :].isalpha()
         )
     return len(words) == len(long_words) and all(b.startswith(a) for a, b in zip(words, long_words))
 
@@ -83,12 +86,13 @@ class NameUses:
         self._product: dict[str, bool] = {}
         self.lower = lower_counts(texts)
         self.capital = capitalised_counts(texts)
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # in the articles' text and headlines
         for text in [*texts, *titles]:
             self.counts.update(self._clean(name, text) for name in names_in(text))
         self._by_short: dict[str, str] = {}
-        for name, _ in self.counts.most_common():
-            if self.person_like(name):
+        for found, _ in self.counts.most_common():  # a surname names the most named person
+            name = self._person_in(found)
+            if name:
                 for short in (_core_words(name)[-1], initials(name)):
                     if len(short) >= 3:
                         self._by_short.setdefault(short, name)
@@ -134,7 +138,16 @@ class NameUses:
             if full is None and re.search(rf"\b(Mr|Ms|Mrs)\.? {re.escape(name)}\b", sentence):
                 return name
             return full
-        return name if self.person_like(name) else None
+        return self._person_in(name)
+
+    def _person_in(self, name: str) -> str | None:
+        """The person a name ends with: "Chiefs TE Travis Kelce" -> "Travis Kelce"."""
+        words = name.split()
+        for size in (len(words), 3, 2):
+            tail = " ".join(words[-size:])
+            if size <= len(words) and self.person_like(tail):
+                return tail
+        return None
 
     def in_text(self, name: str) -> bool:
         """Whether the articles' text names ``name`` (a person also by surname)."""
@@ -149,11 +162,16 @@ class NameUses:
             self._product[name] = uses >= 2 and the >= 0.5 * uses
         return self._product[name]
 
-    def fullest(self, name: str) -> str:
+    def fullest(self, name: str, person: bool = False) -> str:
         """The fullest form the articles give ``name``, most used first: "Minnesota Vikings"
-        for "Vikings", "Federal Reserve" for "Fed", "Caesars Sportsbook" for "Caesars"."""
+        for "Vikings", "Federal Reserve" for "Fed", "Caesars Sportsbook" for "Caesars"; a
+        person's only a person's name ("Travis Kelce", not "Chiefs TE Travis Kelce")."""
         forms = [
-            longer for longer in self.counts if longer != name and self._longer_form(name, longer)
+            longer
+            for longer in self.counts
+            if longer != name
+            and self._longer_form(name, longer)
+            and (not person or self.person_like(longer))
         ]
         return max(forms, key=lambda f: (self.counts[f], len(f)), default=name)
 

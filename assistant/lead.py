@@ -12,7 +12,7 @@ from .entity_kinds import NameUses, company_conflict, is_abbreviation, legal_ext
 from .lexical import tokenize
 
 _NAME = re.compile(
-    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|la\s+|van\s+|von\s+)?"
+    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*[\w]|[A-Z])(?:[^\S\n]+(?:(?:of|de|la|van|von)[^\S\n]+)?"
     r"(?:[A-Z][\w'’&.-]*[\w]|[A-Z]\.))*"
 )
 _QUOTED_NAME = re.compile(r"[\"“«]([A-Z][^\"”»]{2,40})[\"”»]")
@@ -26,6 +26,8 @@ _NOT_NAMES = set(
     "Even Only Just Last Next Former Ex CEO CFO COO CTO Chief President Chairman Founder "
     "Co-founder Judge Prosecutor Prosecutors Attorney Senator Minister".split()
 )
+# imperatives that open a headline or a heading, not a name's first word
+_HEADLINE_VERBS = set("Watch Meet Inside Listen Read See Explore Exclusive Breaking Live".split())
 _ROLE_OF = re.compile(r"^(?:CEO|CFO|COO|CTO|Chief|President|Chairman|Founder|Head)\s+of\b")
 
 
@@ -45,7 +47,9 @@ def names_in(sentence: str) -> list[str]:
     that only open the sentence dropped."""
     found = [match.group(1) for match in _QUOTED_NAME.finditer(sentence)]
     for match in _NAME.finditer(re.sub(r"['’]s\b", " ,", sentence)):
-        words = match.group(0).rstrip(".").split()
+        words = _until_adjective(match.group(0).rstrip(".").split())
+        if words and words[0] in _HEADLINE_VERBS and not sentence[: match.start()].strip():
+            words = words[1:]  # "Watch Argentina vs Paraguay live"
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
         while words and words[-1] in _NOT_NAMES:
@@ -54,6 +58,15 @@ def names_in(sentence: str) -> list[str]:
         if words and len(name) >= 3 and not _ROLE_OF.match(name) and words[0] != "of":
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+def _until_adjective(words: list[str]) -> list[str]:
+    """ "Amazon-created Prime-themed" -> "Amazon": a name made an adjective ends the name."""
+    for index, word in enumerate(words):
+        stem = re.sub(r"-[a-z][\w-]*$", "", word)
+        if stem != word:
+            return [*words[:index], stem]
+    return words
 
 
 def as_kind(parts, name: str, sentence: str, uses: NameUses) -> str | None:
@@ -159,18 +172,32 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[
         for found in names_in(candidate.text):
             name = as_kind(parts, found, candidate.text, uses)
             if name:
-                sightings.append(Sighting(name, candidate.outlet, article, candidate.score, index))
+                weight = candidate.score * _role_weight(parts.role, found, candidate.text)
+                sightings.append(Sighting(name, candidate.outlet, article, weight, index))
     if parts.asks_for != "newspaper":
         sightings += _title_sightings(parts, pool, uses)
     name = best_entity(sightings, excluded)
     if name is None:
         return "", [], []
-    full = uses.fullest(name)
+    full = uses.fullest(name, person=parts.asks_for == "person")
     if set(tokenize(full)) <= excluded:
         full = name
     forms = [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
     forms = list(dict.fromkeys(f for f in forms if len(f) >= 3))
     return f"The answer: {full}.", _naming_sentences(forms, pool, chosen), forms
+
+
+def _role_weight(role: str, name: str, sentence: str) -> float:
+    """Twice the weight where the sentence calls the name what the question asks for:
+    "pop star Taylor Swift", "quarterback Brock Purdy", "Valve, the company behind…"."""
+    if not role or len(role) < 3:
+        return 1.0
+    escaped, noun = re.escape(name), rf"{re.escape(role)}s?"
+    before = re.search(rf"\b{noun}\s+(?:[A-Z][\w.'’-]*\s+){{0,2}}{escaped}\b", sentence, re.I)
+    after = re.search(
+        rf"{escaped},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{noun}\b", sentence
+    )
+    return 2.0 if before or after else 1.0
 
 
 def names_form(forms: list[str], text: str) -> bool:

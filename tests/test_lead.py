@@ -101,3 +101,26 @@ def test_the_answer_is_never_a_name_the_question_contains():
     )
     lead = _lead("Which football club did the Premier League dock ten points?", [text])
     assert lead.startswith("The answer: Everton.")
+
+
+def test_a_name_ends_at_a_line_break_an_adjective_or_a_headline_verb():
+    assert names_in("The MVP Race\nOdds are long") == ["MVP Race", "Odds"]
+    assert names_in("Amazon-created Prime-themed sale day") == ["Amazon"]
+    assert "Argentina" in names_in("Watch Argentina vs Paraguay live")
+    assert "Watch Argentina" not in names_in("Watch Argentina vs Paraguay live")
+    assert names_in("Sam Bankman-Fried testified") == ["Sam Bankman-Fried"]
+
+
+def test_a_role_before_a_persons_name_is_not_part_of_it():
+    texts = ["Chiefs TE Travis Kelce caught five passes.", "Kelce said he was happy."]
+    uses = NameUses(texts, names_in)
+    assert uses.person("Chiefs TE Travis Kelce", texts[0]) == "Travis Kelce"
+    assert uses.person("Kelce", texts[1]) == "Travis Kelce"
+    assert uses.fullest("Travis Kelce", person=True) == "Travis Kelce"
+
+
+def test_the_question_says_the_word_for_what_it_asks():
+    assert parse_question("Which pop star, who is open about it?", []).role == "star"
+    assert parse_question("Who is the NFL player that scored?", []).role == "player"
+    assert parse_question("Which company, covered by Engadget, is it?", []).role == "company"
+    assert parse_question("Which filmmaker made it?", []).asks_for == "person"
