@@ -103,6 +103,11 @@ class NameUses:
         lowered = word.lower()
         return lowered in STOPWORDS or self.lower[lowered] >= max(self.capital[word], 1)
 
+    def only_words(self, name: str) -> bool:
+        """Every word one the articles write as a word: "Best", "Bonus Bet", "Today" open a
+        sentence or a heading; they name nothing."""
+        return all(self._word(w) for w in name.split())
+
     def person_like(self, name: str) -> bool:
         """Two to four words, none an organisation's word nor, but for the first, one the
         articles write as a word (the first may be one the articles also capitalise

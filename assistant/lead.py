@@ -80,6 +80,8 @@ def as_kind(parts, name: str, sentence: str, uses: NameUses) -> str | None:
         return uses.person(name, sentence)
     if company_conflict(name, kind) or kind == "company" and uses.product_like(name):
         return None
+    if uses.only_words(name):
+        return None
     return name
 
 
@@ -173,6 +175,8 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[
             name = as_kind(parts, found, candidate.text, uses)
             if name:
                 weight = candidate.score * _role_weight(parts.role, found, candidate.text)
+                if parts.asks_for != "person" and _is_subject(found, candidate.text):
+                    weight *= 1.5
                 sightings.append(Sighting(name, candidate.outlet, article, weight, index))
     if parts.asks_for != "newspaper":
         sightings += _title_sightings(parts, pool, uses)
@@ -198,6 +202,19 @@ def _role_weight(role: str, name: str, sentence: str) -> float:
         rf"{escaped},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{noun}\b", sentence
     )
     return 2.0 if before or after else 1.0
+
+
+_VERB = re.compile(
+    r"(?:,[^,]{3,60},\s+)?(?:is|was|are|were|has|had|have|will|would|can|could|may|might|did|"
+    r"does|do|also|[a-z]+ed|[a-z]{3,}s)\b"
+)
+
+
+def _is_subject(name: str, sentence: str) -> bool:
+    """Whether the sentence has the name do something ("Apple defends…", "Valve, the maker,
+    says…"): what a question asks about is what the matching sentences say it did."""
+    at = sentence.find(name)
+    return at >= 0 and _VERB.match(sentence, at + len(name) + 1) is not None
 
 
 def names_form(forms: list[str], text: str) -> bool:

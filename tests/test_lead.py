@@ -124,3 +124,14 @@ def test_the_question_says_the_word_for_what_it_asks():
     assert parse_question("Who is the NFL player that scored?", []).role == "player"
     assert parse_question("Which company, covered by Engadget, is it?", []).role == "company"
     assert parse_question("Which filmmaker made it?", []).asks_for == "person"
+
+
+def test_a_word_opening_a_heading_names_no_company_and_a_subject_weighs_more():
+    from assistant.lead import _is_subject
+
+    texts = ["Best sportsbook promos: the best offers this week.", "Caesars offers a bonus."]
+    uses = NameUses(texts, names_in)
+    assert uses.only_words("Best")
+    assert not uses.only_words("Caesars")
+    assert _is_subject("Apple", "Apple defends its Google Search deal in court.")
+    assert not _is_subject("Google", "Apple defends its deal with Google in court.")
