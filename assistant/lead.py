@@ -187,6 +187,7 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[
     if set(tokenize(full)) <= excluded:
         full = name
     forms = [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
+    forms += [s.name for s in sightings if s.sentence_index >= 0 and _is_short_form(s.name, name)]
     forms = list(dict.fromkeys(f for f in forms if len(f) >= 3))
     return f"The answer: {full}.", _naming_sentences(forms, pool, chosen), forms
 
@@ -218,9 +219,11 @@ def _is_subject(name: str, sentence: str) -> bool:
 
 
 def names_form(forms: list[str], text: str) -> bool:
-    """Whether ``text`` names the answer by one of its forms, as whole words."""
-    lowered = text.lower()
-    return any(re.search(rf"(?<![\w-]){re.escape(f.lower())}(?![\w-])", lowered) for f in forms)
+    """Whether ``text`` names the answer by one of its forms, as a whole name: "United"
+    is not named by "United States", nor "Apple" by "Apple Watch"; "Travis Kelce" is by
+    "Chiefs TE Travis Kelce"."""
+    found = names_in(text)
+    return any(n == f or n.endswith(" " + f) for n in found for f in forms)
 
 
 def _naming_sentences(forms: list[str], pool: list, chosen: list, most: int = 3) -> list:

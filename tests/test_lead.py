@@ -135,3 +135,12 @@ def test_a_word_opening_a_heading_names_no_company_and_a_subject_weighs_more():
     assert not uses.only_words("Caesars")
     assert _is_subject("Apple", "Apple defends its Google Search deal in court.")
     assert not _is_subject("Google", "Apple defends its deal with Google in court.")
+
+
+def test_a_sentence_names_the_answer_only_by_a_whole_name():
+    from assistant.lead import names_form
+
+    assert names_form(["Manchester United", "United"], "A stake in United was agreed.")
+    assert not names_form(["United"], "The United States imposed tariffs.")
+    assert not names_form(["Apple"], "The Apple Watch is banned.")
+    assert names_form(["Travis Kelce"], "Chiefs TE Travis Kelce caught five passes.")
