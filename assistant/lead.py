@@ -86,8 +86,14 @@ def as_kind(parts, name: str, sentence: str, uses: NameUses) -> str | None:
 
 
 def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
-    """The name the matching sentences support across the most outlets, then articles, then
-    weight; never one whose words the question itself uses."""
+    """The name the matching sentences support across the most outlets, then by weight;
+    never one whose words the question itself uses."""
+    ranked = ranked_entities(sightings, excluded)
+    return ranked[0] if ranked else None
+
+
+def ranked_entities(sightings: list[Sighting], excluded: set[str]) -> list[str]:
+    """The candidate names, best supported first (see :func:`best_entity`)."""
     scores: dict[str, tuple[set, set, float]] = {}
     for sighting in sightings:
         key = sighting.name
@@ -100,10 +106,8 @@ def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
             articles | {sighting.article},
             weight + sighting.weight,
         )
-    if not scores:
-        return None
     merged = _merge_short_forms(scores)
-    return max(merged, key=lambda n: (len(merged[n][0]), merged[n][2]))
+    return sorted(merged, key=lambda n: (-len(merged[n][0]), -merged[n][2]))
 
 
 def _is_short_form(short: str, longer: str) -> bool:
@@ -180,16 +184,26 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[
                 sightings.append(Sighting(name, candidate.outlet, article, weight, index))
     if parts.asks_for != "newspaper":
         sightings += _title_sightings(parts, pool, uses)
-    name = best_entity(sightings, excluded)
-    if name is None:
+    ranked = ranked_entities(sightings, excluded)[: 2 if _asks_for_two(parts.question) else 1]
+    if not ranked:
         return "", [], []
-    full = uses.fullest(name, person=parts.asks_for == "person")
-    if set(tokenize(full)) <= excluded:
-        full = name
-    forms = [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
-    forms += [s.name for s in sightings if s.sentence_index >= 0 and _is_short_form(s.name, name)]
+    named, forms = [], []
+    for name in ranked:
+        full = uses.fullest(name, person=parts.asks_for == "person")
+        if set(tokenize(full)) <= excluded:
+            full = name
+        named.append(full)
+        forms += [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
+        forms += [
+            s.name for s in sightings if s.sentence_index >= 0 and _is_short_form(s.name, name)
+        ]
     forms = list(dict.fromkeys(f for f in forms if len(f) >= 3))
-    return f"The answer: {full}.", _naming_sentences(forms, pool, chosen), forms
+    return f"The answer: {' and '.join(named)}.", _naming_sentences(forms, pool, chosen), forms
+
+
+def _asks_for_two(question: str) -> bool:
+    """ "Which two public figures…", "Who are the two…": the lead names the best two."""
+    return re.match(r"\s*(which|what|who are the)\s+two\b", question, re.I) is not None
 
 
 def _role_weight(role: str, name: str, sentence: str) -> float:

@@ -144,3 +144,16 @@ def test_a_sentence_names_the_answer_only_by_a_whole_name():
     assert not names_form(["United"], "The United States imposed tariffs.")
     assert not names_form(["Apple"], "The Apple Watch is banned.")
     assert names_form(["Travis Kelce"], "Chiefs TE Travis Kelce caught five passes.")
+
+
+def test_a_which_two_question_is_answered_with_two_names():
+    couple = document(
+        "Taylor Swift was seen leaving the stadium with Travis Kelce. Swift cheered for Kelce "
+        "from a box at the stadium, and Kelce thanked Swift for cheering at the stadium.",
+        title="Taylor Swift and Travis Kelce leave the stadium together",
+    )
+    lead = _lead("Which two individuals were seen leaving a stadium together?", [couple])
+    assert lead.startswith("The answer: ")
+    assert "Taylor Swift" in lead and "Travis Kelce" in lead and " and " in lead
+    single = _lead("Which individual cheered from a box at the stadium?", [couple])
+    assert " and " not in single.split(".")[0]
