@@ -18,7 +18,14 @@ from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .chunking import split_sentences
 from .debris import dateline_length, is_debris, is_fragment
-from .lead import addresses_part, entity_lead, mentions, metadata_answer, part_notes, verdict_lead
+from .lead import (
+    addresses_part,
+    entity_lead,
+    metadata_answer,
+    names_form,
+    part_notes,
+    verdict_lead,
+)
 from .lexical import tokenize
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
@@ -128,9 +135,9 @@ class ExtractiveAnswerer:
         lead, lead_keys = "", []
         chosen = [c for c in chosen if addresses_part(parts, c)] or chosen
         if parts.kind == "entity":
-            lead, extra = entity_lead(parts, candidates, chosen)
+            lead, extra, forms = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
-            lead_keys = [c.key for c in chosen if lead and _names(lead, c)]
+            lead_keys = [c.key for c in chosen if lead and names_form(forms, c.text)]
             if lead_keys and parts.asks_for == "newspaper":
                 # "which newspaper…": a sentence that does not name it does not answer it
                 chosen = [c for c in chosen if c.key in lead_keys]
@@ -335,10 +342,6 @@ def _not_named(names: list[str], text: str) -> list[str]:
 
 def _missing_notes(missing: list[str]) -> list[str]:
     return [f"No quotable sentence mentions {' or '.join(missing)}."] if missing else []
-
-
-def _names(lead: str, candidate: _Candidate) -> bool:
-    return mentions(lead.removeprefix("The answer: ").rstrip("."), candidate.text)
 
 
 def _merge(chosen: list[_Candidate], extra: list[_Candidate]) -> list[_Candidate]:

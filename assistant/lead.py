@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .entity_kinds import NameUses, company_conflict, is_abbreviation, legal_extension
 from .lexical import tokenize
 
 _NAME = re.compile(
-    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|la\s+|van\s+|von\s+)?"
+    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*[\w]|[A-Z])(?:[^\S\n]+(?:(?:of|de|la|van|von)[^\S\n]+)?"
     r"(?:[A-Z][\w'’&.-]*[\w]|[A-Z]\.))*"
 )
 _QUOTED_NAME = re.compile(r"[\"“«]([A-Z][^\"”»]{2,40})[\"”»]")
@@ -25,12 +26,9 @@ _NOT_NAMES = set(
     "Even Only Just Last Next Former Ex CEO CFO COO CTO Chief President Chairman Founder "
     "Co-founder Judge Prosecutor Prosecutors Attorney Senator Minister".split()
 )
+# imperatives that open a headline or a heading, not a name's first word
+_HEADLINE_VERBS = set("Watch Meet Inside Listen Read See Explore Exclusive Breaking Live".split())
 _ROLE_OF = re.compile(r"^(?:CEO|CFO|COO|CTO|Chief|President|Chairman|Founder|Head)\s+of\b")
-_ORG_HINT = re.compile(
-    r"\b(Inc|Corp|Co|Ltd|LLC|Group|Bank|Reserve|Research|Club|FC|Games|Labs|Press|Commission|"
-    r"Court|Department|Agency|Association|University|Times|News|Post|Journal|Exchange|Capital|"
-    r"Street|House|League|Council|Party|Ministry|Office|Service|Studios|Media|Foundation|AI)\b"
-)
 
 
 @dataclass
@@ -49,7 +47,9 @@ def names_in(sentence: str) -> list[str]:
     that only open the sentence dropped."""
     found = [match.group(1) for match in _QUOTED_NAME.finditer(sentence)]
     for match in _NAME.finditer(re.sub(r"['’]s\b", " ,", sentence)):
-        words = match.group(0).rstrip(".").split()
+        words = _until_adjective(match.group(0).rstrip(".").split())
+        if words and words[0] in _HEADLINE_VERBS and not sentence[: match.start()].strip():
+            words = words[1:]  # "Watch Argentina vs Paraguay live"
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
         while words and words[-1] in _NOT_NAMES:
@@ -60,33 +60,40 @@ def names_in(sentence: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def fits_kind(name: str, asks_for: str, sentence: str) -> bool:
-    """Whether a name can be the kind of thing asked for (loosely: never a wrong guess)."""
-    if asks_for == "person":
-        return (
-            len(name.split()) >= 2 and not _ORG_HINT.search(name) or _is_surname_use(name, sentence)
-        )
-    if asks_for == "newspaper":
-        return bool(
-            re.search(
-                r"(paper|edition|newspaper|publication|daily|times|post|journal|"
-                r"repubblica|wrote|reports|writes)",
-                sentence,
-                re.I,
-            )
-        )
-    return True
+def _until_adjective(words: list[str]) -> list[str]:
+    """ "Amazon-created Prime-themed" -> "Amazon": a name made an adjective ends the name."""
+    for index, word in enumerate(words):
+        stem = re.sub(r"-[a-z][\w-]*$", "", word)
+        if stem != word:
+            return [*words[:index], stem]
+    return words
 
 
-def _is_surname_use(name: str, sentence: str) -> bool:
-    return len(name.split()) == 1 and bool(
-        re.search(rf"\b(Mr|Ms|Mrs)\.? {re.escape(name)}\b", sentence)
-    )
+def as_kind(parts, name: str, sentence: str, uses: NameUses) -> str | None:
+    """``name`` as the kind of thing asked for, or None if it cannot be one: a surname
+    names the person in full, a league is no club, a product ("the Steam Deck OLED") no
+    company; a newspaper must be cited as one."""
+    kind = parts.asks_for
+    if kind == "newspaper":
+        return name if _cites_as_paper(name, sentence) else None
+    if kind == "person":
+        return uses.person(name, sentence)
+    if company_conflict(name, kind) or kind == "company" and uses.product_like(name):
+        return None
+    if uses.only_words(name):
+        return None
+    return name
 
 
 def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
-    """The name the matching sentences support across the most outlets, then articles, then
-    weight; never one whose words the question itself uses."""
+    """The name the matching sentences support across the most outlets, then by weight;
+    never one whose words the question itself uses."""
+    ranked = ranked_entities(sightings, excluded)
+    return ranked[0] if ranked else None
+
+
+def ranked_entities(sightings: list[Sighting], excluded: set[str]) -> list[str]:
+    """The candidate names, best supported first (see :func:`best_entity`)."""
     scores: dict[str, tuple[set, set, float]] = {}
     for sighting in sightings:
         key = sighting.name
@@ -99,21 +106,19 @@ def best_entity(sightings: list[Sighting], excluded: set[str]) -> str | None:
             articles | {sighting.article},
             weight + sighting.weight,
         )
-    if not scores:
-        return None
     merged = _merge_short_forms(scores)
-    return max(merged, key=lambda n: (len(merged[n][0]), merged[n][2]))
+    return sorted(merged, key=lambda n: (-len(merged[n][0]), -merged[n][2]))
 
 
 def _is_short_form(short: str, longer: str) -> bool:
-    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve"."""
+    """ "Bankman-Fried" of "Sam Bankman-Fried", "Fed" of "Federal Reserve", "Caesars" of
+    "Caesars Sportsbook"; not "Apple" of "Apple Watch", which Apple makes."""
     if short == longer or len(short) < 3:
         return False
-    words = longer.split()
     return (
         longer.endswith(" " + short)
-        or longer.startswith(short + " ")
-        or (" " not in short and words[0] != short and words[0].startswith(short))
+        or legal_extension(short, longer)
+        or is_abbreviation(short, longer)
     )
 
 
@@ -155,8 +160,9 @@ def _cites_as_paper(name: str, sentence: str) -> bool:
     )
 
 
-def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
-    """ "The answer: La Repubblica." and the sentences naming it not yet chosen."""
+def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list, list[str]]:
+    """ "The answer: La Repubblica.", the sentences naming it not yet chosen, and the forms
+    the sentences name it by ("Federal Reserve", "Fed")."""
     excluded = set(tokenize(parts.question)) | {w for o in parts.outlets for w in tokenize(o)}
     top = max((c.lexical for c in candidates), default=0.0)
     if parts.asks_for == "newspaper":
@@ -164,42 +170,92 @@ def entity_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
     else:
         pool = [c for c in candidates if top > 0 and c.lexical >= 0.4 * top]
         pool = sorted(pool, key=lambda c: -c.score)[:25]
+    titles = list({c.document.metadata.get("title") or "" for c in candidates})
+    uses = NameUses([c.text for c in candidates], names_in, titles)
     sightings = []
     for index, candidate in enumerate(pool):
         article = candidate.document.metadata.get("article_id", "")
         for found in names_in(candidate.text):
-            if _fits(parts, found, candidate.text):
-                sightings.append(Sighting(found, candidate.outlet, article, candidate.score, index))
+            name = as_kind(parts, found, candidate.text, uses)
+            if name:
+                weight = candidate.score * _role_weight(parts.role, found, candidate.text)
+                if parts.asks_for != "person" and _is_subject(found, candidate.text):
+                    weight *= 1.5
+                sightings.append(Sighting(name, candidate.outlet, article, weight, index))
     if parts.asks_for != "newspaper":
-        sightings += _title_sightings(parts, pool)
-    name = best_entity(sightings, excluded)
-    if name is None:
-        return "", []
-    return f"The answer: {name}.", _naming_sentences(name, pool, chosen)
+        sightings += _title_sightings(parts, pool, uses)
+    ranked = ranked_entities(sightings, excluded)[: 2 if _asks_for_two(parts.question) else 1]
+    if not ranked:
+        return "", [], []
+    named, forms = [], []
+    for name in ranked:
+        full = uses.fullest(name, person=parts.asks_for == "person")
+        if set(tokenize(full)) <= excluded:
+            full = name
+        named.append(full)
+        forms += [full, name] + ([full.split()[-1]] if parts.asks_for == "person" else [])
+        forms += [
+            s.name for s in sightings if s.sentence_index >= 0 and _is_short_form(s.name, name)
+        ]
+    forms = list(dict.fromkeys(f for f in forms if len(f) >= 3))
+    return f"The answer: {' and '.join(named)}.", _naming_sentences(forms, pool, chosen), forms
 
 
-def _naming_sentences(name: str, pool: list, chosen: list, most: int = 3) -> list:
+def _asks_for_two(question: str) -> bool:
+    """ "Which two public figures…", "Who are the two…": the lead names the best two."""
+    return re.match(r"\s*(which|what|who are the)\s+two\b", question, re.I) is not None
+
+
+def _role_weight(role: str, name: str, sentence: str) -> float:
+    """Twice the weight where the sentence calls the name what the question asks for:
+    "pop star Taylor Swift", "quarterback Brock Purdy", "Valve, the company behind…"."""
+    if not role or len(role) < 3:
+        return 1.0
+    escaped, noun = re.escape(name), rf"{re.escape(role)}s?"
+    before = re.search(rf"\b{noun}\s+(?:[A-Z][\w.'’-]*\s+){{0,2}}{escaped}\b", sentence, re.I)
+    after = re.search(
+        rf"{escaped},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{noun}\b", sentence
+    )
+    return 2.0 if before or after else 1.0
+
+
+_VERB = re.compile(
+    r"(?:,[^,]{3,60},\s+)?(?:is|was|are|were|has|had|have|will|would|can|could|may|might|did|"
+    r"does|do|also|[a-z]+ed|[a-z]{3,}s)\b"
+)
+
+
+def _is_subject(name: str, sentence: str) -> bool:
+    """Whether the sentence has the name do something ("Apple defends…", "Valve, the maker,
+    says…"): what a question asks about is what the matching sentences say it did."""
+    at = sentence.find(name)
+    return at >= 0 and _VERB.match(sentence, at + len(name) + 1) is not None
+
+
+def names_form(forms: list[str], text: str) -> bool:
+    """Whether ``text`` names the answer by one of its forms, as a whole name: "United"
+    is not named by "United States", nor "Apple" by "Apple Watch"; "Travis Kelce" is by
+    "Chiefs TE Travis Kelce"."""
+    found = names_in(text)
+    return any(n == f or n.endswith(" " + f) for n in found for f in forms)
+
+
+def _naming_sentences(forms: list[str], pool: list, chosen: list, most: int = 3) -> list:
     """For each outlet whose sentences name the answer but whose chosen quotes do not, its
     best sentence naming it: the lead cites every outlet that supports it."""
-    named_by = {c.outlet for c in chosen if mentions(name, c.text)}
+    named_by = {c.outlet for c in chosen if names_form(forms, c.text)}
     extra = []
     for candidate in sorted(pool, key=lambda c: -c.score):
-        if candidate.outlet in named_by or not mentions(name, candidate.text):
+        if candidate.outlet in named_by or not names_form(forms, candidate.text):
             continue
         named_by.add(candidate.outlet)
         extra.append(candidate)
     return extra[:most]
 
 
-def _fits(parts, name: str, sentence: str) -> bool:
-    if parts.asks_for == "newspaper":
-        return _cites_as_paper(name, sentence)
-    return not parts.asks_for or fits_kind(name, parts.asks_for, sentence)
-
-
-def _title_sightings(parts, pool: list) -> list[Sighting]:
-    """Names in the titles of the articles the matching sentences come from: a headline
-    names what the article is about."""
+def _title_sightings(parts, pool: list, uses: NameUses) -> list[Sighting]:
+    """Names in the titles of the articles the matching sentences come from that the
+    articles' text also names: a headline names what the article is about."""
     seen: set[str] = set()
     found = []
     for candidate in pool:
@@ -210,8 +266,9 @@ def _title_sightings(parts, pool: list) -> list[Sighting]:
         seen.add(article)
         title = meta.get("title") or ""
         for name in names_in(title):
-            if _fits(parts, name, title):
-                found.append(Sighting(name, candidate.outlet, article, 0.5, -1))
+            kind = as_kind(parts, name, title, uses)
+            if kind and uses.in_text(kind):
+                found.append(Sighting(kind, candidate.outlet, article, 0.5, -1))
     return found
 
 

@@ -44,8 +44,22 @@ _KINDS = [
     ("newspaper", re.compile(r"\b(newspaper|paper|publication|outlet|edition|magazine)\b", re.I)),
     (
         "person",
-        re.compile(r"^\s*(who|whom)\b|\b(individual|person|player|figure|ceo|founder)\b", re.I),
+        re.compile(
+            r"^\s*(who|whom)\b|\b(individual|person|people|player|figure|ceo|founder|"
+            r"filmmaker|director|celebrity|star|artist|singer|musician|actor|actress|athlete|"
+            r"quarterback|receiver|coach|manager|executive|entrepreneur|billionaire|"
+            r"politician|leader)s?\b",
+            re.I,
+        ),
     ),
+    (
+        "company",
+        re.compile(
+            r"\b(company|firm|business|startup|brand|maker|manufacturer|retailer|developer)\b",
+            re.I,
+        ),
+    ),
+    ("team", re.compile(r"\b(club|team|franchise)\b", re.I)),
     (
         "organisation",
         re.compile(
@@ -131,6 +145,7 @@ class QuestionParts:
     names: list[str] = field(default_factory=list)  # salient names the question mentions
     terms: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)  # outlets it says its articles are from
+    role: str = ""  # the word naming what is asked for: "quarterback", "company", "club"
 
 
 def question_terms(question: str, outlets: list[str]) -> set[str]:
@@ -153,7 +168,7 @@ def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
         terms=question_terms(question, known_outlets),
         sources=source_claims(question),
     )
-    parts.asks_for = _asks_for(question, parts.kind)
+    parts.asks_for, parts.role = _asks_for(question, parts.kind)
     if (
         parts.kind == "entity"
         and not parts.asks_for
@@ -173,10 +188,16 @@ def _kind(question: str) -> str:
     return "open"
 
 
-def _asks_for(question: str, kind: str) -> str:
+def _asks_for(question: str, kind: str) -> tuple[str, str]:
+    """The kind of thing asked for, and the question's word for it."""
     table = _META if kind == "metadata" else _KINDS if kind == "entity" else []
     head = question if kind == "metadata" else " ".join(question.split()[:6])
-    return next((name for name, pattern in table if pattern.search(head)), "")
+    for name, pattern in table:
+        found = [m.group(0).lower().strip() for m in pattern.finditer(head)]
+        if found:
+            roles = [w for w in found if w not in {"who", "whom"} and " " not in w]
+            return name, roles[0] if roles else ""
+    return "", ""
 
 
 _SOURCE_ITEM = r"(?:the\s+)?(?:'[^']+'|\"[^\"]+\"|[A-Z][\w.&'’-]*(?:\s+(?:\||-|[A-Z][\w.&'’-]*))*)"
