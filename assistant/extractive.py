@@ -80,6 +80,14 @@ class _Candidate:
         return meta.get("article_id", ""), offset + self.start, offset + self.end
 
 
+# "What does X say about <topic>?": the topic a refusal names
+_TOPIC = re.compile(
+    r"\b(?:say|said|says|report|reports|reported|write|writes|wrote)\s+(?:about|on|regarding)"
+    r"\s+(?:the\s+)?([^?]{3,80}?)\s*\??$",
+    re.I,
+)
+
+
 class ExtractiveAnswerer:
     """Builds an :class:`Answer` from retrieved passages by quoting their best sentences."""
 
@@ -101,10 +109,22 @@ class ExtractiveAnswerer:
         known = self.outlets() if self.outlets is not None else [_outlet_of(d) for d in documents]
         return [name for name in parts.sources if not _is_among(name, sorted(set(known)))]
 
+    def _refusal(self, question: str) -> Answer:
+        """The refusal; for a question about one indexed outlet's take on a topic, said of
+        that outlet: "fakty.com.ua: no passage found on weapons deliveries." ("found", not
+        "mentions": a retrieval miss is no proof of absence)."""
+        answer = Answer.refusal(question)
+        topic = _TOPIC.search(question)
+        named = outlets_named_in(question, self.outlets()) if self.outlets and topic else []
+        if topic and len(named) == 1:
+            answer.text = f"{named[0]}: no passage found on {topic.group(1).strip()}."
+            answer.sentences[0].text = answer.text
+        return answer
+
     def answer(self, question: str, documents: list[Document]) -> Answer:
         """Quote the passages' best sentences, each outlet in turn, or refuse."""
         if not documents:
-            return Answer.refusal(question)
+            return self._refusal(question)
         parts = parse_question(question, sorted({d.metadata.get("outlet", "") for d in documents}))
         terms = parts.terms
         candidates = self._candidates(documents, terms)
@@ -121,11 +141,11 @@ class ExtractiveAnswerer:
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
         if not self._covered(documents, candidates, terms):
-            return Answer.refusal(question)
+            return self._refusal(question)
         self._rerank(question, candidates)
         chosen = self._select(candidates, documents, question)
         if not chosen:
-            return Answer.refusal(question)
+            return self._refusal(question)
         return self._write(question, parts, candidates, chosen, unindexed)
 
     def _write(

@@ -263,3 +263,11 @@ def test_the_seed_dateline_is_never_quoted(seed_assistant):
         assert answer.citations, question
         for citation in answer.citations:
             assert "/TASS/" not in citation.quote and not citation.quote.startswith("ROME")
+
+
+def test_a_question_about_one_outlet_with_nothing_on_the_topic_says_so_of_that_outlet(
+    seed_assistant,
+):
+    answer = seed_assistant.answer("What does fakty.com.ua say about weapons deliveries?")
+    assert answer.refused and not answer.citations
+    assert answer.text == "fakty.com.ua: no passage found on weapons deliveries."
