@@ -34,3 +34,11 @@ def test_each_part_gets_its_best_passages_within_k():
     assert fused[0] == "w0-0000"
     assert {"p-0000", "p-0001"} <= set(fused)
     assert "p-0002" not in fused
+
+
+def test_each_outlets_best_passage_comes_before_a_second_of_any_outlet():
+    from assistant.retrieval import outlets_first
+
+    hits = [_Hit(f"{o}{i}-0000", 1.0, 1.0, o) for o, i in ["A1", "A2", "B1", "A3", "C1", "B2"]]
+    order = [hit.chunk_id for hit in outlets_first(hits)]
+    assert order == ["A1-0000", "B1-0000", "C1-0000", "A2-0000", "A3-0000", "B2-0000"]
