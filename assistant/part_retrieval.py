@@ -18,7 +18,7 @@ from .question_split import QuestionPart
 if TYPE_CHECKING:
     from .retrieval import Filters, HybridRetriever, _Hit, _Query
 
-RRF_K = 20  # reciprocal-rank constant: lower trusts each list's top more
+RRF_K = 5  # reciprocal-rank constant: lower trusts each list's top more (swept 20, 10, 5)
 WHOLE_WEIGHT = 2.0  # the whole question's list counts more than any one part's
 PART_WINDOW = 20  # a part's best passages re-ordered by their sentences
 CONTEXT_WEIGHT = 0.5  # weight of the whole question in each part's search
