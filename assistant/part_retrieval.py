@@ -18,7 +18,7 @@ from .question_split import QuestionPart
 if TYPE_CHECKING:
     from .retrieval import Filters, HybridRetriever, _Hit, _Query
 
-RRF_K = 20  # reciprocal-rank constant: lower trusts each list's top more
+RRF_K = 5  # reciprocal-rank constant: lower trusts each list's top more (swept 20, 10, 5)
 WHOLE_WEIGHT = 2.0  # the whole question's list counts more than any one part's
 PART_WINDOW = 20  # a part's best passages re-ordered by their sentences
 CONTEXT_WEIGHT = 0.5  # weight of the whole question in each part's search
@@ -28,14 +28,16 @@ SLOTS_PER_PART = 2  # passages each part is guaranteed within k
 
 def part_query(q: _Query, part: QuestionPart, vector: np.ndarray) -> _Query:
     """The search for one part: its words and vector, with the whole question's blended in
-    at ``CONTEXT_WEIGHT`` (a part alone loses the question's subject)."""
-    from .retrieval import LEXICAL_WEIGHT, _Query
+    at ``CONTEXT_WEIGHT`` (a part alone loses the question's subject). A part that names a
+    date of its own ("the report published on November 6, 2023") favours that date only."""
+    from .retrieval import LEXICAL_WEIGHT, _Query, dates_named_in
 
     blended = vector + CONTEXT_WEIGHT * q.vector
     blended = blended / (np.linalg.norm(blended) or 1.0)
     scores = _unit_max(q.snapshot.scores(part.text)) + CONTEXT_WEIGHT * _unit_max(q.lexical_scores)
     scale = LEXICAL_WEIGHT / (1 + CONTEXT_WEIGHT)
-    return _Query(part.text, q.snapshot, blended, scores, scale, q.dates, q.vectors)
+    dates = dates_named_in(part.text) or q.dates
+    return _Query(part.text, q.snapshot, blended, scores, scale, dates, q.vectors)
 
 
 def _unit_max(scores: np.ndarray) -> np.ndarray:

@@ -28,6 +28,16 @@ _BOUNDARY = re.compile(
 )
 MIN_PART_TERMS = 3  # a part with fewer content words is joined to its neighbour
 MAX_PARTS = 6
+# Words that say where a clue comes from or what is asked for, not what it is about: a piece
+# made only of these and outlet names ("Who is the individual that, according to articles
+# from both Fortune and TechCrunch,") is no clue of its own.
+_FRAMING = frozenset(
+    tokenize(
+        "individual person people company firm organization entity article articles report "
+        "reports reported reporting according published publication covered coverage "
+        "mentioned news story stories outlet source sources"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -38,18 +48,29 @@ class QuestionPart:
     outlet: str | None = None
 
 
+_DATE_COMMA = re.compile(r"\b(" + _MONTHS + r")\s+(\d{1,2}),\s*(?=\d{4}\b)", re.I)
+
+
 def _pieces(question: str) -> list[str]:
+    question = _DATE_COMMA.sub(r"\1 \2 ", question)  # "November 6, 2023" is one date
     pieces = [piece.strip(" '\"\u2018\u2019\u201c\u201d") for piece in _BOUNDARY.split(question)]
     return [piece for piece in pieces if piece]
 
 
-def _merged(pieces: list[str]) -> list[str]:
-    """Pieces too short to search for alone are joined to the piece before (or after)."""
+def _clue_terms(text: str, known: list[str]) -> list[str]:
+    """The words of ``text`` that say what it is about: no outlet names, no framing words."""
+    named = {term for outlet in outlets_named_in(text, known) for term in tokenize(outlet)}
+    return [term for term in tokenize(text) if term not in named and term not in _FRAMING]
+
+
+def _merged(pieces: list[str], known: list[str]) -> list[str]:
+    """Pieces with too few clue words to search for alone are joined to the piece after
+    (or, at the end, before)."""
     merged: list[str] = []
     carry = ""
     for piece in pieces:
         text = f"{carry} {piece}".strip()
-        if len(tokenize(text)) < MIN_PART_TERMS:
+        if len(_clue_terms(text, known)) < MIN_PART_TERMS:
             carry = text
             continue
         merged.append(text)
@@ -70,7 +91,7 @@ def question_parts(question: str, known_outlets: Iterable[str]) -> list[Question
     """
     known = list(known_outlets)
     parts: list[QuestionPart] = []
-    for text in _merged(_pieces(question)):
+    for text in _merged(_pieces(question), known):
         named = outlets_named_in(text, known)
         outlet = named[0] if len(named) == 1 else None
         parts.append(QuestionPart(text, outlet))

@@ -120,6 +120,21 @@ def dates_named_in(text: str) -> set[str]:
     return found
 
 
+def outlets_first(hits: list[_Hit]) -> list[_Hit]:
+    """The best hit, then the best hit of each other outlet, then the rest, each in order.
+
+    Multi-hop evidence spans outlets: on MultiHop-RAG dev this moved MAP@10 0.392 -> 0.401
+    and MRR@10 0.752 -> 0.754 with the same passages (one per article first did less).
+    """
+    seen: set[str] = set()
+    firsts: list[_Hit] = []
+    rest: list[_Hit] = []
+    for hit in hits:
+        (rest if firsts and hit.outlet in seen else firsts).append(hit)
+        seen.add(hit.outlet)
+    return firsts + rest
+
+
 @dataclass
 class _Query:
     """What every search for one question shares."""
@@ -206,7 +221,7 @@ class HybridRetriever(BaseRetriever):
         hits = self._with_texts(hits)
         if self.sentence_weight and not named and not parts:  # those paths ordered their hits
             hits = self._by_best_sentence(q, hits)
-        return [self._document(hit) for hit in hits]
+        return [self._document(hit) for hit in outlets_first(hits)]
 
     def _embedded(
         self, query: str, named: list[str], parts: list[QuestionPart]
