@@ -251,7 +251,15 @@ def _anchored(piece: QuestionPart) -> bool:
 def _closes(parts: QuestionParts, piece: QuestionPart) -> bool:
     """ "as noted by CBSSports.com", "…issues as mentioned by The Verge": a piece that names
     its outlet last, or nothing else, ends the clause about that outlet."""
-    return bool(piece.outlet) and (len(_key_terms(parts, piece.text)) < 2 or _named_last(piece))
+    if not piece.outlet:
+        return False
+    attribution = len(_key_terms(parts, piece.text)) < 2 and _ATTRIBUTION.match(piece.text)
+    return bool(attribution) or _named_last(piece)
+
+
+_ATTRIBUTION = re.compile(
+    r"^\W*(?:as|according|per|reported|noted|covered|mentioned|by|in|from|says|said)\b", re.I
+)
 
 
 def _named_last(piece: QuestionPart) -> bool:
@@ -332,8 +340,9 @@ def _surface(text: str, terms: set[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     words = []
     for word in re.findall(r"[\w'’-]+", text):
-        stems = set(tokenize(word.strip("'’")))
+        word = re.sub(r"['’]s$", "", word.strip("'’"))
+        stems = set(tokenize(word))
         if stems and stems <= terms and not stems <= seen:
             seen |= stems
-            words.append(re.sub(r"['’]s$", "", word.strip("'’")))
+            words.append(word)
     return tuple(words)

@@ -146,6 +146,7 @@ class ExtractiveAnswerer:
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
         notes = [] if parts.kind == "yes_no" else support_notes(selection.supports, weights)
+        notes += _unquoted_outlet_notes(parts, selection, chosen)
         notes += _missing_notes(unquoted) + self._source_notes(parts, chosen, unindexed)
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
@@ -311,6 +312,18 @@ class _Selection:
     chosen: list[_Candidate]
     supports: list[Support]
     weights: dict[str, float]
+
+
+def _unquoted_outlet_notes(parts: QuestionParts, selection: _Selection, chosen) -> list[str]:
+    """ "Nothing from Fortune matches the question's parts." for an outlet the question names
+    that no quote comes from and no part's note or verdict line names."""
+    quoted = {c.outlet for c in chosen}
+    with_part = {s.claim.outlet for s in selection.supports}
+    return [
+        f"Nothing from {outlet} matches the question's parts."
+        for outlet in parts.outlets
+        if outlet not in quoted and outlet not in with_part
+    ]
 
 
 def _verdict_supports(supports: list[Support], chosen: list[_Candidate]) -> list[Support]:
