@@ -98,7 +98,7 @@ def asks_order(question: str, outlets: list[str]) -> bool:
     if _ORDERED.search(question):
         return True
     for found in _ORDER_WORD.finditer(question):
-        after = question[found.end() : found.end() + 40]
+        after = re.split(r"[,;:?]", question[found.end() : found.end() + 30])[0]
         if outlets_named_in(after, outlets) or _REPORT_WORD.search(after):
             return True
     return False
@@ -111,7 +111,8 @@ def claims_of(parts: QuestionParts, outlets: list[str]) -> list[Claim]:
         piece if piece.outlet not in listed else QuestionPart(piece.text)
         for whole in question_parts(_dashes_kept(parts.question, outlets), outlets)
         for split in _by_outlet(whole, outlets, listed)
-        for piece in _by_report(split, outlets)
+        for turned in _by_turn(split)
+        for piece in _by_report(turned, outlets)
     ]
     groups, shared = _grouped(pieces, lambda p: _closes(parts, p))
     claims: list[Claim] = []
@@ -226,6 +227,21 @@ _TURN = re.compile(
     r"similar to|consistent with|unlike|differs? from|the same as|as opposed to|whereas|while)\b",
     re.I,
 )
+
+
+def _by_turn(piece: QuestionPart) -> list[QuestionPart]:
+    """ "after Kherson is retaken while fakty.com.ua reports …": the words before the turn
+    to the outlet's clause are not about that outlet."""
+    if not piece.outlet:
+        return [piece]
+    at = _position(piece.text, piece.outlet)
+    turn = _last_turn(piece.text, 0, at) if at > 0 else -1
+    if turn <= 0:
+        return [piece]
+    return [
+        QuestionPart(piece.text[:turn].strip(" ,")),
+        QuestionPart(piece.text[turn:], piece.outlet),
+    ]
 
 
 def _last_turn(text: str, start: int, end: int) -> int:

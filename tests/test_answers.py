@@ -248,3 +248,17 @@ def test_a_name_found_by_its_distinctive_word_is_not_said_to_be_missing():
         [doc],
     )
     assert "do not mention" not in answer.text and "no passage mentions" not in answer.text
+
+
+def test_on_the_seeds_a_part_without_evidence_is_said_so_part_by_part(seed_assistant):
+    answer = seed_assistant.answer(
+        "Does TASS report that the US and NATO believe talks with Russia are possible after "
+        "Kherson is retaken, while fakty.com.ua reports deliveries of tanks to Kiev?"
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert not re.match(r"(yes|no)\b", lead, re.I)  # the support found, never a guessed verdict
+    tass = re.search(r"TASS \(2022-11-07\) on “[^”]+”: \[(\d+)\] mentions", lead)
+    assert tass and answer.citation(int(tass.group(1))).outlet == "TASS"
+    assert "Nothing from fakty.com.ua matches “" in lead and "tanks" in lead
+    assert {c.outlet for c in answer.citations} == {"TASS"}  # no padding for the unmatched part
+    assert_verbatim(seed_assistant, answer)
