@@ -146,8 +146,13 @@ class ExtractiveAnswerer:
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
         notes = [] if parts.kind == "yes_no" else support_notes(selection.supports, weights)
-        notes += _unquoted_outlet_notes(parts, selection, chosen)
-        notes += _missing_notes(unquoted) + self._source_notes(parts, chosen, unindexed)
+        sources = self._source_notes(parts, chosen, unindexed)
+        notes += [  # an outlet the source notes already speak of gets no second note
+            n
+            for n in _unquoted_outlet_notes(parts, selection, chosen)
+            if not any(n.removeprefix("Nothing from ").split(" matches")[0] in m for m in sources)
+        ]
+        notes += _missing_notes(unquoted) + sources
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
         if parts.kind == "yes_no":
