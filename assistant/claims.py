@@ -326,10 +326,10 @@ def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -
     if len(own) < 2 and borrowed:
         text = f"{text} {borrowed}"  # "the one on 2023-11-06": the subject the question shares
         own |= _key_terms(parts, borrowed)
-    names = {t for name in parts.names if name in text for t in tokenize(name)} & own
-    return Claim(
-        text, outlet, frozenset(own), _surface(text, own), day_named(text), frozenset(names)
-    )
+    named = tuple(name for name in parts.names if name in text)
+    names = {t for name in named for t in tokenize(name)} & own
+    words = _surface(text, own, named)
+    return Claim(text, outlet, frozenset(own), words, day_named(text), frozenset(names))
 
 
 # "… without discussing the economic conditions": what the article does not say.
@@ -351,13 +351,17 @@ def _key_terms(parts: QuestionParts, text: str) -> set[str]:
     }
 
 
-def _surface(text: str, terms: set[str]) -> tuple[str, ...]:
-    """The words of ``text`` whose stems are ``terms``, each once, in order."""
+def _surface(text: str, terms: set[str], names: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The words of ``text`` whose stems are ``terms``, each once, in order; the words of a
+    name the question names stay together ("Tyler Mitchell")."""
     seen: set[str] = set()
     words = []
-    for word in re.findall(r"[\w'’-]+", text):
+    spans = [(m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text)]
+    for found in re.finditer(r"[\w'’-]+", text):
+        span = next(((a, b) for a, b in spans if a <= found.start() < b), None)
+        word = text[span[0] : span[1]] if span else found.group(0)
         word = re.sub(r"['’]s$", "", word.strip("'’"))
-        stems = set(tokenize(word))
+        stems = set(tokenize(word)) & terms if span else set(tokenize(word))
         if stems and stems <= terms and not stems <= seen:
             seen |= stems
             words.append(word)

@@ -135,7 +135,7 @@ def answered_by(support: Support, chosen: list, weights, threshold: float = MIN_
 def claim_words(claim: Claim, weights, only: frozenset[str] | None = None) -> list[str]:
     """Up to ``MOST_WORDS`` of the claim's key words (the rarest), in the question's order,
     restricted to those whose stems are in ``only``."""
-    words = [w for w in claim.words if only is None or set(tokenize(w)) <= only]
+    words = [w for w in claim.words if only is None or _holds(w, only)]
     ranked = sorted(words, key=lambda w: -max(weights.get(t, 1.0) for t in tokenize(w) or [""]))
     keep = set(ranked[:MOST_WORDS])
     return [w for w in words if w in keep]
@@ -165,6 +165,12 @@ def _day(candidate) -> str:
     return str(candidate.document.metadata.get("published") or "")[:10]
 
 
+def _holds(word: str, found: frozenset[str]) -> bool:
+    """A key word is in a quote; a name only in full ("Mikaela Shiffrin" is not "Jeff
+    Shiffrin")."""
+    return set(tokenize(word)) <= found
+
+
 def _part_line(support: Support, number: int | None, weights) -> str:
     claim = support.claim
     who = claim.outlet or "The articles"
@@ -173,8 +179,13 @@ def _part_line(support: Support, number: int | None, weights) -> str:
         source = f"Nothing from {claim.outlet}" if claim.outlet else "No quoted sentence"
         return f"{source} matches {about}."
     found = frozenset(claim.terms & support.best.words)
-    shown = claim_words(claim, weights)
-    has = [w for w in shown if set(tokenize(w)) <= found] or claim_words(claim, weights, found)
+    # a name the quote holds only in part is told word by word ("Mitchell", not "Tyler")
+    shown = [
+        part
+        for w in claim_words(claim, weights)
+        for part in ([w] if _holds(w, found) or " " not in w else w.split())
+    ]
+    has = [w for w in shown if _holds(w, found)] or claim_words(claim, weights, found)
     lacks = [w for w in shown if w not in has]
     day = _day(support.best)
     line = f"{who}{f' ({day})' if day else ''} on {about}: [{number}] mentions {', '.join(has)}"

@@ -147,3 +147,22 @@ def test_once_a_sentence_answers_a_part_no_other_is_quoted_for_it():
     )
     assert len(answer.citations) == 1
     assert "weather" not in answer.text  # a sentence without the part's key terms is not quoted
+
+
+def test_a_name_in_a_part_is_one_key_word_held_only_in_full():
+    travel = document(
+        "Quebec's premier ski resort sits at the foot of the mountain, the guide said.",
+        "The Independent - Travel",
+        "i1",
+    )
+    sports = document(
+        "Essentially Sports covered Jeff Shiffrin and his skiing habits.", "Essentially Sports"
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did 'The Independent - Travel' report on Tremblant Ski Resort, while 'Essentially "
+        "Sports' covered Jeff Shiffrin's skiing habits?",
+        [travel, sports],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "on “Tremblant Ski Resort”" in lead  # the name stays whole in the part
+    assert "but not Tremblant" in lead  # "ski resort" is not the resort the part names
