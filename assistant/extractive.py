@@ -145,7 +145,10 @@ class ExtractiveAnswerer:
                 # "which newspaper…": a sentence that does not name it does not answer it
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
-        notes = [] if parts.kind == "yes_no" else support_notes(selection.supports, weights)
+        # a single-part question's answer is its lead and quotes: a note on "its part" would
+        # only say the question's words are not all quoted; the yes/no lead says it itself
+        told = parts.kind == "yes_no" or (bool(lead) and len(selection.supports) == 1)
+        notes = [] if told else support_notes(selection.supports, weights)
         sources = self._source_notes(parts, chosen, unindexed)
         notes += [  # an outlet the source notes already speak of gets no second note
             n

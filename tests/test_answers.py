@@ -262,3 +262,9 @@ def test_on_the_seeds_a_part_without_evidence_is_said_so_part_by_part(seed_assis
     assert "Nothing from fakty.com.ua matches “" in lead and "tanks" in lead
     assert {c.outlet for c in answer.citations} == {"TASS"}  # no padding for the unmatched part
     assert_verbatim(seed_assistant, answer)
+
+
+def test_a_named_answer_gets_no_note_on_the_words_its_quotes_lack(seed_reader):
+    answer = seed_reader.answer("Which newspaper do both reports cite?")
+    assert answer.text.startswith("The answer: La Repubblica.")
+    assert "matches" not in answer.text  # no "No quoted sentence matches “cite”" under it
