@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from langchain_core.documents import Document
@@ -17,18 +17,20 @@ from langchain_core.documents import Document
 from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .chunking import split_sentences
+from .claims import another_report, claims_of
 from .debris import dateline_length, is_debris, is_fragment
-from .lead import (
-    addresses_part,
-    entity_lead,
-    metadata_answer,
-    names_form,
-    part_notes,
-    verdict_lead,
-)
+from .lead import entity_lead, metadata_answer, names_form
 from .lexical import tokenize
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
+from .verdict import (
+    Support,
+    answered_by,
+    complement,
+    support_for,
+    support_notes,
+    verdict_lead,
+)
 
 __all__ = [
     "QUESTION_NOISE",
@@ -52,9 +54,8 @@ class ExtractiveConfig:
     lexical_margin: float = 0.6  # ...or whose best sentence matches this share of the best's terms
     cite_named: bool = True  # outlets the question names are cited when they have a passage
     max_sentences: int = 6
-    per_outlet: int = 2
-    second_share: float = 0.8  # a second sentence of the same article: this share of the
-    # first's term match, else it is padding (dev: 2.84 -> 2.41 quotes per answer, same evidence)
+    claim_match: float = 0.3  # share of a part's key terms a sentence must have to be quoted
+    named_factor: float = 1.0  # ...times this for a named outlet no part's best quote is from
     rerank_candidates: int = 0  # sentence-embedding re-rank: off; it cost ~100 ms and quoted
     # no more gold facts on MultiHop-RAG dev (0.615 with 12, 0.618 without; docs/benchmarks.md)
 
@@ -68,6 +69,7 @@ class _Candidate:
     text: str
     lexical: float = 0.0
     score: float = 0.0
+    words: frozenset[str] = frozenset()  # the sentence's terms
 
     @property
     def outlet(self) -> str:
@@ -143,17 +145,18 @@ class ExtractiveAnswerer:
         if not self._covered(documents, candidates, terms):
             return self._refusal(question)
         self._rerank(question, candidates)
-        chosen = self._select(candidates, documents, question)
-        if not chosen:
+        claims = claims_of(parts, sorted({_outlet_of(d) for d in documents}))
+        selection = self._select(candidates, documents, question, claims)
+        if not selection.chosen:
             return self._refusal(question)
-        return self._write(question, parts, candidates, chosen, unindexed)
+        return self._write(question, parts, candidates, selection, unindexed)
 
     def _write(
-        self, question: str, parts: QuestionParts, candidates, chosen, unindexed: list[str]
+        self, question: str, parts: QuestionParts, candidates, selection, unindexed: list[str]
     ) -> Answer:
         """The lead line for the question's kind, notes on unsupported parts, the quotes."""
+        chosen, weights = selection.chosen, selection.weights
         lead, lead_keys = "", []
-        chosen = [c for c in chosen if addresses_part(parts, c)] or chosen
         if parts.kind == "entity":
             lead, extra, forms = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
@@ -162,17 +165,27 @@ class ExtractiveAnswerer:
                 # "which newspaper…": a sentence that does not name it does not answer it
                 chosen = [c for c in chosen if c.key in lead_keys]
         unquoted = _unquoted_names(parts, candidates)
-        notes = part_notes(parts, candidates, chosen) + _missing_notes(unquoted)
-        notes += self._source_notes(parts, chosen, unindexed)
-        if parts.kind == "yes_no":
-            lead, lead_keys = verdict_lead(parts, candidates, chosen)
-            if unquoted and lead_keys:
-                # a part about a name no passage mentions is not supported, and the lead says so
-                names = " or ".join(unquoted)
-                lead = f"{lead.rstrip(':')}, but no quotable sentence mentions {names}:"
-                notes = [n for n in notes if n not in _missing_notes(unquoted)]
+        # a single-part question's answer is its lead and quotes: a note on "its part" would
+        # only say the question's words are not all quoted; the yes/no lead says it itself
+        told = parts.kind == "yes_no" or (bool(lead) and len(selection.supports) == 1)
+        notes = [] if told else support_notes(selection.supports, weights)
+        sources = self._source_notes(parts, chosen, unindexed)
+        notes += [  # an outlet the source notes already speak of gets no second note
+            n
+            for n in _unquoted_outlet_notes(parts, selection, chosen)
+            if not any(n.removeprefix("Nothing from ").split(" matches")[0] in m for m in sources)
+        ]
+        notes += _missing_notes(unquoted) + sources
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
+        if parts.kind == "yes_no":
+            supports = _verdict_supports(selection.supports, chosen)
+            numbered = {
+                s.best.key: _number_of(s.best.key, chosen, numbers) for s in supports if s.best
+            }
+            lead = verdict_lead(question, supports, numbered, weights)
+            lead_numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", lead)})
+            return compose(question, chosen, lead, lead_numbers, notes)
         lead_numbers = sorted({numbers[k] for k in _kept_keys(lead_keys, chosen)})
         if lead and lead_numbers:
             lead = f"{lead} " + " ".join(f"[{n}]" for n in lead_numbers)
@@ -217,11 +230,12 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(candidate.key)
                 candidates.append(candidate)
+        for candidate in candidates:
+            candidate.words = frozenset(tokenize(candidate.text))
         weights = self._idf(candidates)
         total = sum(weights.get(term, 1.0) for term in terms) or 1.0
         for candidate in candidates:
-            words = set(tokenize(candidate.text))
-            matched = sum(weights.get(term, 1.0) for term in terms & words)
+            matched = sum(weights.get(term, 1.0) for term in terms & candidate.words)
             candidate.lexical = matched / total
             similarity = float(candidate.document.metadata.get("similarity", 0.0))
             candidate.score = 0.6 * candidate.lexical + 0.4 * similarity - 0.01 * candidate.rank
@@ -231,7 +245,7 @@ class ExtractiveAnswerer:
     def _idf(candidates: list[_Candidate]) -> dict[str, float]:
         counts: dict[str, int] = {}
         for candidate in candidates:
-            for term in set(tokenize(candidate.text)):
+            for term in candidate.words:
                 counts[term] = counts.get(term, 0) + 1
         n = max(len(candidates), 1)
         return {term: math.log(1 + n / count) for term, count in counts.items()}
@@ -253,49 +267,111 @@ class ExtractiveAnswerer:
         for candidate, similarity in zip(top, similarities):
             candidate.score = 0.5 * candidate.score + 0.5 * float(similarity)
 
-    def _select(
-        self, candidates: list[_Candidate], documents: list[Document], question: str = ""
-    ) -> list[_Candidate]:
+    def _covering(self, candidates, documents: list[Document], question: str) -> list[str]:
+        """Outlets whose passages match the question about as well as the best outlet's, or
+        that the question names."""
         config = self.config
         best_by_outlet: dict[str, float] = {}
         for document in documents:
             outlet = document.metadata.get("outlet", "")
             similarity = float(document.metadata.get("similarity", 0.0))
             best_by_outlet[outlet] = max(best_by_outlet.get(outlet, -1.0), similarity)
-        top_similarity = max(best_by_outlet.values())
-        bar = top_similarity - config.outlet_margin
+        bar = max(best_by_outlet.values()) - config.outlet_margin
         named = (
             set(outlets_named_in(question, list(best_by_outlet))) if config.cite_named else set()
         )
         best_lexical = _best_lexical_by_outlet(candidates)
         top_lexical = max(best_lexical.values(), default=0.0)
-        covering = [
+        return [
             outlet
             for outlet, best in best_by_outlet.items()
             if best >= bar
             or (outlet in named and best >= config.passage_floor)
             or _matches_as_well(best_lexical.get(outlet, 0.0), top_lexical, best, config)
         ]
-        ranked = sorted(candidates, key=lambda c: -c.score)
-        if not ranked:
-            return []
-        floor = 0.5 * ranked[0].score
-        per_outlet = config.per_outlet if len(covering) <= 2 else 1
+
+    def _select(
+        self, candidates: list[_Candidate], documents: list[Document], question: str, claims
+    ) -> _Selection:
+        """The best sentence for each claim of the question, then one for each outlet the
+        question names (else each covering outlet) not yet quoted: once a sentence answers a
+        part, no other is quoted for it, and a sentence that speaks to no part is not quoted."""
+        weights = self._idf(candidates)
+        covering = self._covering(candidates, documents, question)
+        named = outlets_named_in(question, sorted({_outlet_of(d) for d in documents}))
+        allowed = set(named) or set(covering)
+        threshold = self.config.claim_match
+        supports: list[Support] = []
+        for claim in claims:
+            used = frozenset(  # a part about another report of an outlet: another article
+                s.best.key[0] for s in supports if s.best and another_report(claim, s.claim)
+            )
+            allowed_here = allowed | {claim.outlet or ""}
+            supports.append(support_for(claim, candidates, allowed_here, weights, threshold, used))
         chosen: list[_Candidate] = []
-        for outlet in covering:
-            mine = [c for c in ranked if c.outlet == outlet and c.score >= floor][:per_outlet]
-            mine = mine[:1] + [c for c in mine[1:] if _adds_to(c, mine[0], config.second_share)]
-            if not mine:
-                mine = [c for c in ranked if c.outlet == outlet][:1]
-            chosen.extend(mine)
-        return _drop_near_duplicates(chosen)[: config.max_sentences]
+        for support in supports:
+            if support.best is not None and not answered_by(support, chosen, weights, threshold):
+                chosen.append(support.best)
+        for support in supports:
+            extra = complement(support, candidates, chosen, weights, threshold)
+            if extra is not None:
+                chosen.append(extra)
+        for outlet in named or covering:
+            if any(c.outlet == outlet for c in chosen):
+                continue
+            found = [  # an outlet the question asks about: its best sentence on any part
+                support_for(c, candidates, {outlet}, weights, threshold * self.config.named_factor)
+                for c in claims
+                if c.outlet in (None, outlet)
+            ]
+            best = max(found, key=lambda s: s.match, default=None)
+            if best is not None and best.best is not None:
+                chosen.append(best.best)
+        if not chosen:  # nothing speaks to any part: the closest sentence of each outlet
+            ranked = sorted(candidates, key=lambda c: -c.score)
+            for outlet in named or covering:
+                chosen += [c for c in ranked if c.outlet == outlet][:1]
+        chosen = _drop_near_duplicates(chosen)[: self.config.max_sentences]
+        return _Selection(chosen, supports, weights)
 
 
-def _adds_to(second: _Candidate, first: _Candidate, share: float) -> bool:
-    """An outlet's second sentence is quoted when it comes from another of its articles, or
-    matches the question nearly as well as its first: otherwise it is padding."""
-    other_article = second.key[0] != first.key[0]
-    return other_article or second.lexical >= share * first.lexical
+@dataclass
+class _Selection:
+    chosen: list[_Candidate]
+    supports: list[Support]
+    weights: dict[str, float]
+
+
+def _unquoted_outlet_notes(parts: QuestionParts, selection: _Selection, chosen) -> list[str]:
+    """ "Nothing from Fortune matches the question's parts." for an outlet the question names
+    that no quote comes from and no part's note or verdict line names."""
+    quoted = {c.outlet for c in chosen}
+    with_part = {s.claim.outlet for s in selection.supports}
+    return [
+        f"Nothing from {outlet} matches the question's parts."
+        for outlet in parts.outlets
+        if outlet not in quoted and outlet not in with_part
+    ]
+
+
+def _verdict_supports(supports: list[Support], chosen: list[_Candidate]) -> list[Support]:
+    """The claims' supports; a single claim about no one outlet speaks for every outlet
+    quoted, each with its best sentence."""
+    if len(supports) != 1 or supports[0].claim.outlet is not None or supports[0].best is None:
+        return supports
+    claim = supports[0].claim
+    per_outlet: dict[str, _Candidate] = {}
+    for candidate in sorted(chosen, key=lambda c: -c.score):
+        per_outlet.setdefault(candidate.outlet, candidate)
+    return [
+        Support(replace(claim, outlet=outlet), best, supports[0].match)
+        for outlet, best in per_outlet.items()
+    ]
+
+
+def _number_of(key, chosen: list[_Candidate], numbers: dict) -> int | None:
+    kept = _kept_keys([key], chosen)
+    return numbers[kept[0]] if kept else None
 
 
 def _best_lexical_by_outlet(candidates: list[_Candidate]) -> dict[str, float]:

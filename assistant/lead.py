@@ -1,5 +1,6 @@
-"""The answer first (issue 12): the entity a who/which question asks for, the article's
-metadata a who-wrote/when question asks for, and the per-part verdict of a yes/no question.
+"""The answer first (issue 12): the entity a who/which question asks for and the article's
+metadata a who-wrote/when question asks for (the per-part verdict of a yes/no question is
+``verdict.py``'s).
 
 Every lead states only what the quoted sentences or the article's metadata support."""
 
@@ -270,120 +271,6 @@ def _title_sightings(parts, pool: list, uses: NameUses) -> list[Sighting]:
             if kind and uses.in_text(kind):
                 found.append(Sighting(kind, candidate.outlet, article, 0.5, -1))
     return found
-
-
-def _share(terms: set[str], text: str) -> float:
-    return len(terms & set(tokenize(text))) / max(len(terms), 1)
-
-
-def _part_terms(parts, outlet: str) -> set[str]:
-    clause = parts.clauses.get(outlet, "")
-    terms = set(tokenize(clause)) & parts.terms if clause else set()
-    return terms or parts.terms
-
-
-def _supporting(parts, outlet: str, chosen: list, threshold: float = 0.25):
-    terms = _part_terms(parts, outlet)
-    mine = [c for c in chosen if c.outlet == outlet]
-    best = max(mine, key=lambda c: _share(terms, c.text), default=None)
-    if best is None or _share(terms, best.text) < threshold:
-        return None
-    return best
-
-
-def addresses_part(parts, candidate) -> bool:
-    """A sentence from an outlet the question names must share a term with that outlet's
-    part: a sentence about something else is not evidence for it."""
-    if len(parts.outlets) < 2 or candidate.outlet not in parts.outlets:
-        return True
-    return _share(_part_terms(parts, candidate.outlet), candidate.text) > 0
-
-
-def verdict_lead(parts, candidates: list, chosen: list) -> tuple[str, list]:
-    """Part by part, what the quoted sentences support: never a guess beyond it."""
-    if not parts.outlets:
-        support = _best_per_outlet([c for c in chosen if _share(parts.terms, c.text) >= 0.34])
-        if not support:
-            return "None of the quoted passages states this outright; the closest follow.", []
-        outlets = " and ".join(c.outlet for c in support)
-        return f"Reported by {outlets}:", [c.key for c in support]
-    found = {outlet: _supporting(parts, outlet, chosen) for outlet in parts.outlets}
-    supported = [o for o, c in found.items() if c is not None]
-    missing = [o for o in parts.outlets if found[o] is None]
-    keys = [found[o].key for o in supported]
-    if not missing:
-        # what support was found, never a yes or no: a part can be reported and the
-        # question's claim about it still be wrong
-        if len(supported) == 1:
-            return f"The part from {supported[0]} is reported:", keys
-        which = "Both parts are" if len(supported) == 2 else "Every part is"
-        dated = "; ".join(_dated(o, found[o]) for o in supported)  # the reader can order them
-        return f"{which} reported ({dated}):", keys
-    quoted = {c.outlet for c in chosen}
-    weak = [o for o in missing if o in quoted]  # quoted, but matching its part only loosely
-    absent = [o for o in missing if o not in quoted]
-    said = []
-    if weak:
-        said.append(f"what {', '.join(weak)} says matches its part only in part")
-    if absent:
-        said.append(f"nothing from {', '.join(absent)} matches")
-    if supported:
-        return f"Only the part from {', '.join(supported)} is reported; {'; '.join(said)}:", keys
-    if weak:
-        return f"The parts are matched only loosely; {'; '.join(said)}:", []
-    return f"Nothing from {', '.join(missing)} matches the question's parts.", []
-
-
-def _dated(outlet: str, candidate) -> str:
-    day = str(candidate.document.metadata.get("published") or "")[:10]
-    return f"{outlet}, {day}" if day else outlet
-
-
-def _best_per_outlet(candidates: list, most: int = 3) -> list:
-    """The best-scoring sentence of each outlet, best outlet first."""
-    best: dict[str, object] = {}
-    for candidate in sorted(candidates, key=lambda c: -c.score):
-        best.setdefault(candidate.outlet, candidate)
-    return list(best.values())[:most]
-
-
-def part_notes(parts, candidates: list, chosen: list) -> list[str]:
-    """ "fakty.com.ua: no passage mentions weapons deliveries." for each named outlet that no
-    chosen sentence speaks for."""
-    notes = []
-    quoted = {c.outlet for c in chosen}
-    for outlet in parts.outlets:
-        if outlet in quoted:
-            continue
-        words = _clause_words(parts, outlet)
-        if 1 <= len(words) <= 3:
-            notes.append(f"{outlet}: no passage mentions {' '.join(words)}.")
-        else:  # a long clause's content words read as a telegram, not a sentence
-            notes.append(f"{outlet}: no passage matches its part of the question.")
-    return notes
-
-
-# Words of a question that say how it asks, not what about ("… respectively", "leaves out").
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_NOT_TOPIC_WORDS = set(
-    "respectively two three four another other also recently leave leaves left out differ "
-    "differs differently difference com net org article articles report reports".split()
-)
-
-
-def _clause_words(parts, outlet: str) -> list[str]:
-    clause = parts.clauses.get(outlet) or parts.question.lower()
-    outlet_words = set(re.findall(r"\w+", " ".join([outlet, *parts.sources]).lower()))
-    outlet_words |= _NOT_TOPIC_WORDS
-    keep = [
-        w
-        for w in re.findall(r"[\w'-]+", clause)
-        if tokenize(w)
-        and set(tokenize(w)) <= parts.terms
-        and w not in outlet_words
-        and not re.fullmatch(r"\d+(st|nd|rd|th)?|" + _MONTHS, w)
-    ]
-    return list(dict.fromkeys(keep))[:5]
 
 
 _META_PHRASES = {

@@ -1,0 +1,230 @@
+"""Support per claim (issue 12): the one sentence that best speaks to each part of a question,
+the note for a part nothing speaks to, and the per-part verdict of a yes/no question.
+
+A verdict says which of a part's key words its best quote contains and which it lacks, and,
+for a before/after question, each event's article date: it never says yes or no, and it
+never says a part is "reported" when its quote may say the opposite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .claims import Claim, asks_order, on_day
+from .lexical import tokenize
+
+# Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
+MIN_MATCH = 0.3  # share of a part's key terms (idf-weighted) a sentence must hold to be quoted
+ANSWERED = 0.8  # a sentence already chosen with this share of a part's best match answers it
+DAY_BONUS = 0.3  # for a sentence from the article of the day a part names
+LONG_PART_TERMS = 3.0  # terms' worth a sentence must match of a part with many terms
+COMPLETE = 0.5  # a part's best quote with this share of its key terms answers it in full
+COMPLEMENT_GAIN = 0.4  # ...else a second sentence adding this share of them is quoted
+MOST_WORDS = 6  # key words shown per part
+NAME_WEIGHT = 2.0  # weight of a name's terms against the part's other key terms
+MATCH_WEIGHT = 0.6  # of the sentence's match, against its passage's similarity, for the best
+ARTICLE_WEIGHT = 0.3  # of the share of the part's key terms its article's passages hold
+RANK_WEIGHT = 0.01  # per place of its passage in the retrieved order
+
+
+@dataclass
+class Support:
+    """A claim and the sentence that best speaks to it (None: nothing does)."""
+
+    claim: Claim
+    best: Any = None  # an extractive ``_Candidate``
+    match: float = 0.0
+
+
+def match(claim: Claim, words: frozenset[str], weights: dict[str, float]) -> float:
+    """The idf-weighted share of the claim's key terms among a sentence's ``words``; the
+    names the part names count double (a sentence about another team is not about it)."""
+
+    def weight(term: str) -> float:
+        return weights.get(term, 1.0) * (NAME_WEIGHT if term in claim.names else 1.0)
+
+    total = sum(weight(t) for t in claim.terms)
+    return sum(weight(t) for t in claim.terms & words) / total if total else 0.0
+
+
+def support_for(
+    claim: Claim,
+    candidates: list,
+    allowed: set[str],
+    weights,
+    threshold: float = MIN_MATCH,
+    avoid: frozenset[str] = frozenset(),
+) -> Support:
+    """The best sentence for ``claim`` among the ``allowed`` outlets' candidates, if any
+    has ``threshold`` of its key terms; a part naming a date prefers that day's article, and
+    one about an outlet's other report an article not in ``avoid``."""
+    scored = [
+        (match(claim, c.words, weights), c)
+        for c in candidates
+        if c.outlet in allowed and (claim.outlet is None or c.outlet == claim.outlet)
+    ]
+    article_words: dict[str, frozenset[str]] = {}
+    for _, c in scored:
+        article = c.key[0]
+        article_words[article] = article_words.get(article, frozenset()) | c.words
+    article_match = {a: match(claim, w, weights) for a, w in article_words.items()}
+    # the article of the day a part names is that part's article: its best sentence need
+    # only match half as well
+    # a long part (a whole question no one sentence answers) needs LONG_PART_TERMS of its terms
+    threshold = min(threshold, LONG_PART_TERMS / max(len(claim.terms), 1))
+    scored = [(m, c) for m, c in scored if m >= threshold * (0.5 if _of_day(claim, c) else 1.0)]
+    if not scored:
+        return Support(claim)
+    # another report of an outlet a part before is about: another article, if one matches
+    scored = [(m, c) for m, c in scored if c.key[0] not in avoid] or scored
+
+    def key(item):
+        m, c = item
+        dated = DAY_BONUS if _of_day(claim, c) else 0.0
+        similarity = float(c.document.metadata.get("similarity", 0.0))
+        return (
+            MATCH_WEIGHT * m
+            + ARTICLE_WEIGHT * article_match[c.key[0]]
+            + (1 - MATCH_WEIGHT) * similarity
+            - RANK_WEIGHT * c.rank
+            + dated
+        )
+
+    best_match, best = max(scored, key=key)
+    return Support(claim, best, best_match)
+
+
+def complement(support: Support, candidates: list, chosen: list, weights, threshold: float):
+    """A second sentence for a part its best quote answers only in part: one that speaks to
+    the part itself and holds enough of the key terms the chosen quotes lack."""
+    claim = support.claim
+    if support.best is None or support.match >= COMPLETE:
+        return None
+    have = frozenset().union(*(c.words for c in chosen if claim.outlet in (None, c.outlet)))
+    base = match(claim, have, weights)
+    articles = {c.key[0] for c in chosen}
+    best, gain = None, COMPLEMENT_GAIN
+    for candidate in candidates:
+        if candidate in chosen or claim.outlet not in (None, candidate.outlet):
+            continue
+        if candidate.outlet != support.best.outlet or candidate.key[0] in articles:
+            continue  # another article of the outlet: the part's own may be the other one
+        if match(claim, candidate.words, weights) < threshold:
+            continue
+        added = match(claim, have | candidate.words, weights) - base
+        if added >= gain:
+            best, gain = candidate, added
+    return best
+
+
+def _of_day(claim: Claim, candidate) -> bool:
+    return on_day(claim.day, str(candidate.document.metadata.get("published") or ""))
+
+
+def answered_by(support: Support, chosen: list, weights, threshold: float = MIN_MATCH) -> bool:
+    """Whether a sentence already chosen speaks to the claim nearly as well as its best."""
+    claim = support.claim
+    bar = max(threshold, ANSWERED * support.match)
+    return any(
+        (claim.outlet is None or c.outlet == claim.outlet) and match(claim, c.words, weights) >= bar
+        for c in chosen
+    )
+
+
+def claim_words(claim: Claim, weights, only: frozenset[str] | None = None) -> list[str]:
+    """Up to ``MOST_WORDS`` of the claim's key words (the rarest), in the question's order,
+    restricted to those whose stems are in ``only``."""
+    words = [w for w in claim.words if only is None or _holds(w, only)]
+    ranked = sorted(words, key=lambda w: -max(weights.get(t, 1.0) for t in tokenize(w) or [""]))
+    keep = set(ranked[:MOST_WORDS])
+    return [w for w in words if w in keep]
+
+
+def _quoted(words: list[str]) -> str:
+    return "“" + " … ".join(words) + "”" if words else "its part"
+
+
+def support_notes(supports: list[Support], weights) -> list[str]:
+    """ "Nothing from The Verge matches “GameStop gift card”." for each claim without support."""
+    notes = []
+    for support in supports:
+        if support.best is not None:
+            continue
+        words = _quoted(claim_words(support.claim, weights))
+        source = support.claim.outlet
+        notes.append(
+            f"Nothing from {source} matches {words}."
+            if source
+            else f"No quoted sentence matches {words}."
+        )
+    return notes
+
+
+def _day(candidate) -> str:
+    return str(candidate.document.metadata.get("published") or "")[:10]
+
+
+def _holds(word: str, found: frozenset[str]) -> bool:
+    """A key word is in a quote; a name only in full ("Mikaela Shiffrin" is not "Jeff
+    Shiffrin")."""
+    return set(tokenize(word)) <= found
+
+
+def _part_line(support: Support, number: int | None, weights) -> str:
+    claim = support.claim
+    who = claim.outlet or "The articles"
+    about = _quoted(claim_words(claim, weights))
+    if support.best is None or number is None:
+        source = f"Nothing from {claim.outlet}" if claim.outlet else "No quoted sentence"
+        return f"{source} matches {about}."
+    found = frozenset(claim.terms & support.best.words)
+    # a name the quote holds only in part is told word by word ("Mitchell", not "Tyler")
+    shown = [
+        part
+        for w in claim_words(claim, weights)
+        for part in ([w] if _holds(w, found) or " " not in w else w.split())
+    ]
+    has = [w for w in shown if _holds(w, found)] or claim_words(claim, weights, found)
+    lacks = [w for w in shown if w not in has]
+    day = _day(support.best)
+    line = f"{who}{f' ({day})' if day else ''} on {about}: [{number}] mentions {', '.join(has)}"
+    return line + (f", but not {', '.join(lacks)}." if lacks else ".")
+
+
+def _order_line(supports: list[Support], numbers: dict) -> str:
+    """ "The Sporting News report (2023-10-02) [1] comes before the CBS Sports report
+    (2023-10-05) [2]." from the quoted articles' dates (metadata only, never a guess)."""
+    dated = [
+        (s, _day(s.best), numbers[s.best.key])
+        for s in supports
+        if s.best is not None and _day(s.best) and s.best.key in numbers
+    ]
+    if len(dated) < 2:
+        return ""
+    dated.sort(key=lambda item: item[1])
+    first, second = dated[0], dated[-1]
+    label = [f"{_the(s.claim.outlet or s.best.outlet)} report ({day}) [{n}]" for s, day, n in dated]
+    if first[1] == second[1]:
+        return f"{label[0][0].upper()}{label[0][1:]} and {label[-1]} are of the same day."
+    steps = " comes before ".join(label)
+    return f"{steps[0].upper()}{steps[1:]}."
+
+
+def _the(outlet: str) -> str:
+    return outlet if outlet.lower().startswith("the ") else f"the {outlet}"
+
+
+def verdict_lead(question: str, supports: list[Support], numbers: dict, weights) -> str:
+    """Part by part, what the best quote of each part says of the part's key words; for a
+    before/after question, first the order of the events' articles."""
+    lines = [
+        _part_line(s, numbers.get(s.best.key) if s.best is not None else None, weights)
+        for s in supports
+    ]
+    outlets = [s.claim.outlet or s.best.outlet for s in supports if s.claim.outlet or s.best]
+    if asks_order(question, outlets) and len(supports) >= 2:
+        order = _order_line(supports, numbers)
+        if order:
+            lines.insert(0, order)
+    return " ".join(lines)

@@ -1,0 +1,168 @@
+"""The claims of a question and the per-part verdict (issue 12): unit tests of our own logic,
+on real Documents and the real extractive answerer (no model involved)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.claims import asks_order, claims_of, day_named
+from assistant.extractive import ExtractiveAnswerer
+from assistant.question_parts import parse_question
+
+from .test_answers import document
+
+OUTLETS = ["The Verge", "TechCrunch", "Sporting News", "CBSSports.com", "Essentially Sports"]
+OUTLETS += ["The Independent - Travel", "Fortune"]
+
+
+def claims(question: str):
+    return claims_of(parse_question(question, OUTLETS), OUTLETS)
+
+
+def test_a_comparison_has_one_claim_per_outlet_with_its_own_words():
+    found = claims(
+        "Does the TechCrunch article suggest that Google spent billions on default search deals, "
+        "while The Verge reports that Epic won its antitrust case against Google?"
+    )
+    assert [c.outlet for c in found] == ["TechCrunch", "The Verge"]
+    assert {"billions", "default"} <= set(found[0].words)
+    assert "Epic" in found[1].words and "Epic" not in found[0].words
+
+
+def test_an_attribution_closing_its_clause_takes_the_words_before_it():
+    found = claims(
+        "Which receiver leads the league according to Sporting News, would need to average "
+        "almost 153 yards over his final three games, as noted by CBSSports.com?"
+    )
+    cbs = next(c for c in found if c.outlet == "CBSSports.com")
+    assert {"average", "yards"} <= set(cbs.words)
+
+
+def test_outlets_listed_together_own_no_clue():
+    found = claims(
+        "Which company, reported by both TechCrunch and The Verge, spent billions on default "
+        "search deals and is accused of harming news publishers' revenue?"
+    )
+    assert len(found) >= 2 and all(c.outlet is None for c in found)
+
+
+def test_a_dated_second_report_keeps_the_outlet_and_the_subject():
+    found = claims(
+        "Has the portrayal of Sam Bankman-Fried's legal situation in TechCrunch articles changed "
+        "between the report published on October 2, 2023, and the one published on October 7, 2023?"
+    )
+    assert [(c.outlet, c.day) for c in found] == [("TechCrunch", "10-02"), ("TechCrunch", "10-07")]
+    assert "Bankman-Fried" in found[1].words
+    assert day_named("the article published by Sporting News on 2023-10-02") == "2023-10-02"
+
+
+def test_what_an_article_does_not_say_is_no_key_term():
+    found = claims(
+        "Does the TechCrunch article report layoffs at Google, while The Verge covers Black Friday "
+        "deals without discussing the economic conditions?"
+    )
+    verge = next(c for c in found if c.outlet == "The Verge")
+    assert "deals" in verge.words and "economic" not in verge.words
+
+
+def test_before_and_after_order_reports_not_events():
+    assert asks_order(
+        "Did 'The Independent - Travel' report on Tremblant before 'Essentially Sports' "
+        "mentioned Jeff Shiffrin's skiing habits?",
+        OUTLETS,
+    )
+    assert not asks_order("Is a deal possible after Kherson is retaken?", OUTLETS)
+    assert not asks_order("Must the Ravens defense improve before their game?", OUTLETS)
+
+
+def _two_reports():
+    travel = document(
+        "Tremblant ski resort in Quebec opens its slopes to skiers of all abilities.",
+        "The Independent - Travel",
+        "i1",
+        published="2023-10-25",
+    )
+    sports = document(
+        "Jeff Shiffrin kept skiing every winter, his wife Eileen said of their family.",
+        "Essentially Sports",
+        "e1",
+        published="2023-11-03",
+    )
+    return travel, sports
+
+
+def test_a_before_after_verdict_states_each_event_article_date_in_order():
+    travel, sports = _two_reports()
+    answer = ExtractiveAnswerer().answer(
+        "Did 'Essentially Sports' mention Jeff Shiffrin's skiing habits after 'The Independent "
+        "- Travel' reported on the Tremblant ski resort?",
+        [sports, travel],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    first = re.search(r"The Independent - Travel report \(2023-10-25\) \[(\d)\] comes before", lead)
+    assert first and "the Essentially Sports report (2023-11-03)" in lead
+    assert answer.citation(int(first.group(1))).outlet == "The Independent - Travel"
+    assert not re.match(r"(yes|no)\b", lead, re.I)
+
+
+def test_a_part_without_support_is_said_plainly_and_gets_no_quote():
+    travel, sports = _two_reports()
+    answer = ExtractiveAnswerer().answer(
+        "Did 'The Independent - Travel' report on the Tremblant ski resort before 'Essentially "
+        "Sports' reported on Lindsey Vonn's knee surgery recovery?",
+        [travel, sports],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "Nothing from Essentially Sports matches" in lead
+    assert "comes before" not in lead  # one event found: no order to state
+    assert [c.outlet for c in answer.citations] == ["The Independent - Travel"]
+
+
+def test_a_verdict_names_the_key_words_its_quote_lacks():
+    doc = document(
+        "Tyler Mitchell’s career has only blossomed since that trip, the photographer said.",
+        "The Verge",
+        "v1",
+    )
+    other = document("TechCrunch covered the photographer's early shoots in Atlanta.", "TechCrunch")
+    answer = ExtractiveAnswerer().answer(
+        "Did The Verge say Mitchell's career has been unsuccessful, while TechCrunch covered the "
+        "photographer's early shoots?",
+        [doc, other],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert re.search(r"The Verge \(2022-11-08\) on “[^”]*”: \[\d\] mentions Mitchell", lead)
+    assert "but not unsuccessful" in lead  # the verdict never endorses what its quote lacks
+    assert "reported" not in lead.lower()
+
+
+def test_once_a_sentence_answers_a_part_no_other_is_quoted_for_it():
+    text = (
+        "Valve released the Steam Deck OLED with a larger battery on Thursday. "
+        "The Steam Deck OLED from Valve has a larger battery, reviewers said. "
+        "The weather in Seattle was mild for the season."
+    )
+    answer = ExtractiveAnswerer().answer(
+        "What did Valve release with a larger battery?", [document(text, "The Verge")]
+    )
+    assert len(answer.citations) == 1
+    assert "weather" not in answer.text  # a sentence without the part's key terms is not quoted
+
+
+def test_a_name_in_a_part_is_one_key_word_held_only_in_full():
+    travel = document(
+        "Quebec's premier ski resort sits at the foot of the mountain, the guide said.",
+        "The Independent - Travel",
+        "i1",
+    )
+    sports = document(
+        "Essentially Sports covered Jeff Shiffrin and his skiing habits.", "Essentially Sports"
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did 'The Independent - Travel' report on Tremblant Ski Resort, while 'Essentially "
+        "Sports' covered Jeff Shiffrin's skiing habits?",
+        [travel, sports],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "on “Tremblant Ski Resort”" in lead  # the name stays whole in the part
+    assert "but not Tremblant" in lead  # "ski resort" is not the resort the part names
