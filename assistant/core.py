@@ -101,6 +101,11 @@ class Assistant:
 
     # ----- parts, built lazily ---------------------------------------------------------------
 
+    def _article_chunks(self, article_ids: set[str]) -> list[Document]:
+        """Every chunk of the given articles (the extractive answerer reads the rest of a
+        retrieved article when its retrieved chunks miss a part of the question)."""
+        return [chunk.document() for chunk in self.store.chunks(article_ids=article_ids)]
+
     def _index_outlets(self) -> list[str]:
         """Outlets with articles in the index (the extractive answerer's "none indexed")."""
         return self.store.lexical().outlet_names
@@ -132,7 +137,11 @@ class Assistant:
         """The answerer the settings name (extractive unless an LLM is configured)."""
         if self._answerer is None:
             if self.settings.llm.strip().lower() == "extractive":
-                self._answerer = ExtractiveAnswerer(self.embeddings, outlets=self._index_outlets)
+                self._answerer = ExtractiveAnswerer(
+                    self.embeddings,
+                    outlets=self._index_outlets,
+                    article_chunks=self._article_chunks,
+                )
             else:
                 from .generative import make_generative_answerer
 
@@ -145,7 +154,9 @@ class Assistant:
         if isinstance(self.answerer, ExtractiveAnswerer):
             return self.answerer
         if self._extractive is None:
-            self._extractive = ExtractiveAnswerer(self.embeddings, outlets=self._index_outlets)
+            self._extractive = ExtractiveAnswerer(
+                self.embeddings, outlets=self._index_outlets, article_chunks=self._article_chunks
+            )
         return self._extractive
 
     def chain(self, answerer: Answerer | None = None) -> Runnable:

@@ -22,9 +22,14 @@ _DEBRIS = [
     re.compile(r"[$£€]\s?\d[\d,.]*\s+[$£€]\s?\d[\d,.]*\s+\d{1,3}\s?%\s?off\b", re.I),
     re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.m\.|p\.m\.|am|pm)\s*(ET|PT|GMT|BST)\b"),
 ]
-# Openings that lean on the sentence before: quote them with it, or not at all.
+# A page widget's placeholder glued to the sentence after it ("Loading Wall Street has…").
+_WIDGET_PREFIX = re.compile(r"^(?:Loading(?:\.\.\.|…)?|Advertisement|ADVERTISEMENT)\s+(?=[A-Z“\"])")
+# Openings that lean on the sentence before: quote them with it, or not at all. "This month"
+# / "that year" point at a time, not at the previous sentence.
 _FRAGMENT = re.compile(
-    r"^(they|them|it|its|this|that|these|those|he|she|his|her|"
+    r"^(?!(?:this|that|these|those) (?:morning|afternoon|evening|week|weekend|month|year|"
+    r"season|summer|winter|spring|autumn|fall|time|past|coming|last|next)\b)"
+    r"(they|them|it|its|this|that|these|those|he|she|his|her|"
     r"the (first|second|third|other|latter|former) (one|two)|"
     r"the second|the first one|but|and|also|so|which|such)\b",
     re.I,
@@ -50,8 +55,9 @@ def is_debris(sentence: str) -> bool:
 
 
 def dateline_length(sentence: str) -> int:
-    """Characters of a leading dateline ("ROME, November 7. /TASS/. ") to skip, or 0."""
-    found = _DATELINE.match(sentence)
+    """Characters of a leading dateline ("ROME, November 7. /TASS/. ") or widget placeholder
+    ("Loading ") to skip, or 0."""
+    found = _DATELINE.match(sentence) or _WIDGET_PREFIX.match(sentence)
     return found.end() if found else 0
 
 
@@ -63,4 +69,7 @@ def is_fragment(sentence: str) -> bool:
 def is_quoted_statement(sentence: str) -> bool:
     """A sentence that is itself a quotation (an email, a statement) the outlet prints."""
     text = sentence.strip()
-    return text[:1] in "“\"'‘" or text.startswith("«")
+    if text[:1] in "“\"'‘" or text.startswith("«"):
+        return True
+    # a later sentence of a quotation opened in an earlier one: "No one knows,” he said."
+    return text.count("”") > text.count("“") or text.count('"') % 2 == 1

@@ -100,10 +100,14 @@ class ExtractiveAnswerer:
         embeddings=None,
         config: ExtractiveConfig | None = None,
         outlets: Callable[[], list[str]] | None = None,
+        article_chunks: Callable[[set[str]], list[Document]] | None = None,
     ):
         self.embeddings = embeddings
         self.config = config or ExtractiveConfig()
         self.outlets = outlets  # the index's outlets, to tell "none in the index" from "none found"
+        # every chunk of given articles: a part the retrieved chunks miss is looked for in the
+        # rest of the retrieved articles before the answer says nothing matches it
+        self.article_chunks = article_chunks
 
     def _unindexed(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
         """Outlets the question asks about that the index holds no article from (without an
@@ -139,17 +143,22 @@ class ExtractiveAnswerer:
             # the question asks about an article the index does not hold: quoting the
             # others' articles would answer a different question
             return not_from(question, unindexed, indexed=self.outlets is not None)
+        rest = _RestOfArticles(self, documents, terms)
         missing = _missing_names(parts, documents)
+        if missing:  # a name the retrieved chunks lack may be in the rest of their articles
+            missing = _missing_names(parts, documents + rest.documents())
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
         if not self._covered(documents, candidates, terms):
             return self._refusal(question)
         self._rerank(question, candidates)
         claims = claims_of(parts, sorted({_outlet_of(d) for d in documents}))
-        selection = self._select(candidates, documents, question, claims)
+        selection = self._select(candidates, documents, question, claims, rest)
         if not selection.chosen:
             return self._refusal(question)
-        return self._write(question, parts, candidates, selection, unindexed)
+        if _unquoted_names(parts, candidates):  # said unquoted only if no sentence names it
+            rest.candidates()
+        return self._write(question, parts, candidates + rest.loaded, selection, unindexed)
 
     def _write(
         self, question: str, parts: QuestionParts, candidates, selection, unindexed: list[str]
@@ -291,7 +300,12 @@ class ExtractiveAnswerer:
         ]
 
     def _select(
-        self, candidates: list[_Candidate], documents: list[Document], question: str, claims
+        self,
+        candidates: list[_Candidate],
+        documents: list[Document],
+        question: str,
+        claims,
+        rest: _RestOfArticles | None = None,
     ) -> _Selection:
         """The best sentence for each claim of the question, then one for each outlet the
         question names (else each covering outlet) not yet quoted: once a sentence answers a
@@ -307,7 +321,10 @@ class ExtractiveAnswerer:
                 s.best.key[0] for s in supports if s.best and another_report(claim, s.claim)
             )
             allowed_here = allowed | {claim.outlet or ""}
-            supports.append(support_for(claim, candidates, allowed_here, weights, threshold, used))
+            support = support_for(claim, candidates, allowed_here, weights, threshold, used)
+            if support.best is None and rest is not None and rest.candidates():
+                support = support_for(claim, rest.candidates(), allowed_here, weights, threshold)
+            supports.append(support)
         chosen: list[_Candidate] = []
         for support in supports:
             if support.best is not None and not answered_by(support, chosen, weights, threshold):
@@ -333,6 +350,43 @@ class ExtractiveAnswerer:
                 chosen += [c for c in ranked if c.outlet == outlet][:1]
         chosen = _drop_near_duplicates(chosen)[: self.config.max_sentences]
         return _Selection(chosen, supports, weights)
+
+
+class _RestOfArticles:
+    """The retrieved articles' other chunks, read from the index only when a part or a name
+    finds nothing in the retrieved ones (most answers never read them)."""
+
+    def __init__(self, answerer: ExtractiveAnswerer, documents: list[Document], terms: set[str]):
+        self._answerer = answerer
+        self._retrieved = documents
+        self._terms = terms
+        self._documents: list[Document] | None = None
+        self.loaded: list[_Candidate] = []
+
+    def documents(self) -> list[Document]:
+        """Chunks of the retrieved articles that were not retrieved themselves."""
+        if self._documents is None:
+            self._documents = []
+            read = self._answerer.article_chunks
+            if read is not None:
+                have = {_chunk_key(d) for d in self._retrieved}
+                articles = {str(d.metadata.get("article_id", "")) for d in self._retrieved}
+                found = read(articles - {""})
+                self._documents = [d for d in found if _chunk_key(d) not in have]
+        return self._documents
+
+    def candidates(self) -> list[_Candidate]:
+        """The quotable sentences of :meth:`documents`, ranked after every retrieved one."""
+        if not self.loaded and self.documents():
+            self.loaded = self._answerer._candidates(self.documents(), self._terms)
+            for candidate in self.loaded:
+                candidate.rank += len(self._retrieved)
+        return self.loaded
+
+
+def _chunk_key(document: Document) -> tuple[str, int]:
+    meta = document.metadata
+    return str(meta.get("article_id", "")), int(meta.get("start", 0))
 
 
 @dataclass

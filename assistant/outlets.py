@@ -46,12 +46,25 @@ def outlets_named_in(text: str, known: Iterable[str]) -> list[str]:
                 joined = _joined_at(haystack, alias)  # "cbs sports" for "cbssports"
                 if joined >= 0:
                     positions.append(joined)
-        if positions:
+        if positions and _written_as_a_name(outlet, text):
             found.append((min(positions), outlet))
     # A longer name that contains a shorter one as whole words wins ("Sporting News" over
     # "News"); "Business World" is not inside "Music Business Worldwide".
     names = [outlet for _, outlet in sorted(found)]
     return [n for n in names if not any(n != m and _contains_words(m, n) for m in names)]
+
+
+def _written_as_a_name(outlet: str, text: str) -> bool:
+    """ "The Age" is named by "the Age", "The Age's" or "Age", never by "that age group":
+    an outlet called "The <word>" needs its "the" or its capital."""
+    words = outlet.split()
+    if len(words) != 2 or words[0].lower() != "the":
+        return True
+    word = re.escape(words[1])
+    return bool(
+        re.search(rf"(?<!\w){word}(?!\w)", text)
+        or re.search(rf"(?<!\w)the\s+{word}(?!\w)", text, re.I)
+    )
 
 
 def outlet_clauses(text: str, named: list[str]) -> dict[str, str]:

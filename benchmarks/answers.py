@@ -84,12 +84,18 @@ def corpus_outlets() -> list[str]:
     return sorted({article["source"] for article in corpus})
 
 
-def load_answerer(source: Path | None):
-    """``ExtractiveAnswerer()`` from this tree, or from ``source`` (a baseline's file)."""
+def load_answerer(source: Path | None, index_dir: Path | None = None):
+    """``ExtractiveAnswerer()`` from this tree (reading the rest of retrieved articles from
+    ``index_dir``, as the Assistant's does), or from ``source`` (a baseline's file)."""
     if source is None:
         from assistant.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer(outlets=corpus_outlets)
+        chunks = None
+        if index_dir is not None:
+            embedder = built_with(index_dir)
+            backend = embedder.split(":", 1)[0] if embedder else "onnx-int8"
+            chunks = open_assistant(index_dir, backend)._article_chunks
+        return ExtractiveAnswerer(outlets=corpus_outlets, article_chunks=chunks)
     spec = importlib.util.spec_from_file_location("assistant._baseline_extractive", source)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -175,7 +181,7 @@ def run(args) -> dict:
         answerer = generative_answerer(args.llm, args.llm_url, args.index_dir)
         questions, passages = questions[: args.llm_limit], passages[: args.llm_limit]
     else:
-        answerer = load_answerer(args.answerer_source)
+        answerer = load_answerer(args.answerer_source, args.index_dir)
     outlets = sorted(
         {f["source"] for q in json.loads(QUERIES.read_text()) for f in q["evidence_list"]}
     )

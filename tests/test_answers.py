@@ -23,8 +23,8 @@ def document(text: str, outlet: str = "Warsaw Wire", article: str = "a1", **meta
         "author": meta.pop("author", ""),
         "url": meta.pop("url", f"https://example.org/{article}"),
         "article_id": article,
-        "chunk_id": f"{article}:0",
-        "start": 0,
+        "chunk_id": meta.pop("chunk_id", f"{article}:0"),
+        "start": meta.pop("start", 0),
         "similarity": meta.pop("similarity", 0.6),
         **meta,
     }
@@ -299,3 +299,59 @@ def test_a_named_answer_gets_no_note_on_the_words_its_quotes_lack(seed_reader):
     answer = seed_reader.answer("Which newspaper do both reports cite?")
     assert answer.text.startswith("The answer: La Repubblica.")
     assert "matches" not in answer.text  # no "No quoted sentence matches “cite”" under it
+
+
+def test_a_part_the_retrieved_chunks_miss_is_read_from_the_rest_of_their_article():
+    first = document(
+        "The Warsaw Wire says the trade talks resumed on Monday after a long pause in Geneva."
+    )
+    later = "Farmers in the north protested the grain import quotas outside parliament, it adds."
+    rest = document(later, chunk_id="a1:1", start=400)
+    question = (
+        "Does the Warsaw Wire report that the trade talks resumed, and that farmers protested "
+        "the grain import quotas?"
+    )
+    without = ExtractiveAnswerer().answer(question, [first])
+    assert "grain import quotas outside parliament" not in without.text
+    asked = []
+
+    def chunks_of(article_ids):
+        asked.append(set(article_ids))
+        return [first, rest]
+
+    answer = ExtractiveAnswerer(article_chunks=chunks_of).answer(question, [first])
+    assert asked == [{"a1"}]
+    assert "grain import quotas outside parliament" in answer.text, answer.text
+    cited = next(c for c in answer.citations if "grain" in c.quote)
+    assert (cited.start, cited.end) == (400, 400 + len(later)) and cited.quote == later
+
+
+def test_the_rest_of_the_articles_is_not_read_when_the_retrieved_chunks_answer():
+    def chunks_of(article_ids):
+        raise AssertionError("read although every part matched")
+
+    doc = document("The Warsaw Wire says the trade talks resumed on Monday in Geneva.")
+    answer = ExtractiveAnswerer(article_chunks=chunks_of).answer(
+        "Did the trade talks resume in Geneva?", [doc]
+    )
+    assert answer.citations
+
+
+def test_an_outlet_called_the_word_is_not_named_by_the_word_in_lower_case():
+    from assistant.outlets import outlets_named_in
+
+    known = ["The Age", "TechCrunch"]
+    question = "Who, reported by TechCrunch as the richest in that age group, faces trial?"
+    assert outlets_named_in(question, known) == ["TechCrunch"]
+    assert outlets_named_in("What does the age say about rates?", known) == ["The Age"]
+
+
+def test_page_widget_words_and_time_phrases_are_not_fragments_or_quotes():
+    from assistant.debris import dateline_length, is_fragment, is_quoted_statement
+
+    sentence = "Loading Wall Street has dealt with such shutdowns in the past."
+    assert sentence[dateline_length(sentence) :].startswith("Wall Street")
+    assert not is_fragment("This month, Wired posted an opinion article by a lawyer.")
+    assert is_fragment("This is what the lawyer alleged in the article.")
+    assert is_quoted_statement("No one actually knows what will happen,” he said.")
+    assert not is_quoted_statement("He said “yes” to the offer on Monday.")
