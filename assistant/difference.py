@@ -239,6 +239,8 @@ def _differences(
     central own claim; then the shared claims, each outlet's own claims and the wording."""
     wording = best_wording(comparison, parsed.topic, parsed.about_wording)
     led: set[int] = set()
+    if wording is not None and parsed.about_wording:
+        return _wording_in_context(writer, comparison, wording)
     if wording is not None:
         a, b = wording.phrasings[:2]
         first = f"{a.outlet} writes {writer.phrase(a)} where {b.outlet} writes {writer.phrase(b)}."
@@ -267,6 +269,40 @@ def _differences(
                 writer.line(f"- {a.outlet} {writer.phrase(a)}; {b.outlet} {writer.phrase(b)}")
             )
         blocks.append("\n".join(lines))
+    return blocks
+
+
+def _wording_in_context(
+    writer: _Writer, comparison: Comparison, wording: WordingDifference
+) -> list[str]:
+    """A question about how the outlets describe a thing: the two wordings, the sentence each
+    stands in, and the story's central shared claim; the rest of the comparison is counted."""
+    a, b = wording.phrasings[:2]
+    blocks = [
+        writer.line(
+            f"{a.outlet} writes {writer.phrase(a)} where {b.outlet} writes {writer.phrase(b)}."
+        )
+    ]
+    lines = ["In context:"]
+    for phrasing in (a, b):
+        number = writer._holding(phrasing.text, phrasing.citations)
+        citation = comparison.citation(number) if number is not None else None
+        if citation is not None:
+            lines.append(
+                writer.line(f"- {phrasing.outlet}: “{citation.quote}” [{writer.cite(number)}]")
+            )
+    blocks.append("\n".join(lines))
+    headline = [row for row in comparison.shared if row.headline][:1]
+    if headline:
+        quoted = "; ".join(f"{c.outlet}: {writer.quote(c)}" for c in headline[0].claims)
+        blocks.append(writer.line(f"The story's central claim, in both: {quoted}"))
+    rest = len(comparison.shared) - len(headline) + len(comparison.wording_differences) - 1
+    rest += sum(len(claims) for claims in comparison.unique.values())
+    if rest > 0:
+        blocks.append(
+            f"The comparison holds {rest} more shared claims, one-outlet claims and wording "
+            "differences; see `assistant compare`."
+        )
     return blocks
 
 

@@ -178,7 +178,10 @@ def test_wording_question_names_both_wordings_first():
     _check_markers(answer)
     first = answer.text.splitlines()[0]
     assert "“the capital regime”" in first and "“the local authorities”" in first
-    assert "Both report:" in answer.text and "Only Beta:" in answer.text
+    # a wording question gets the wording in context, not the whole comparison
+    assert "In context:\n- Alpha: “" in answer.text and "\n- Beta: “" in answer.text
+    assert "Both report:" not in answer.text and "Only Beta:" not in answer.text
+    assert "see `assistant compare`" in answer.text
     assert answer.answerer == "comparison"
 
 
@@ -238,7 +241,7 @@ def test_cli_ask_answers_a_difference_question_from_the_comparison(seed_copy, ca
     assert main(["--index-dir", str(seed_copy), "ask", WORDING]) == 0
     out = capsys.readouterr().out
     assert "the Kiev regime" in out and "the Ukrainian authorities" in out
-    assert "Both report:" in out
+    assert "In context:" in out and "The story's central claim, in both:" in out
 
 
 def test_an_outlet_without_passages_falls_back_to_the_normal_answer(seed_assistant, tmp_path):
