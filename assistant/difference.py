@@ -287,7 +287,7 @@ def _wording_in_context(
     for phrasing in (a, b):
         number = writer._holding(phrasing.text, phrasing.citations)
         citation = comparison.citation(number) if number is not None else None
-        if citation is not None:
+        if number is not None and citation is not None:
             lines.append(
                 writer.line(f"- {phrasing.outlet}: “{citation.quote}” [{writer.cite(number)}]")
             )
