@@ -56,13 +56,20 @@ class Answer(BaseModel):
         return counts
 
     @classmethod
-    def refusal(cls, question: str, answerer: str = "extractive", notice: str | None = None):
-        """The answer given when the articles do not cover the question."""
+    def refusal(
+        cls,
+        question: str,
+        answerer: str = "extractive",
+        notice: str | None = None,
+        text: str = REFUSAL_TEXT,
+    ):
+        """The answer given when the articles do not cover the question (``text`` may say
+        more precisely what is not covered)."""
         return cls(
             question=question,
-            text=REFUSAL_TEXT,
+            text=text,
             refused=True,
             answerer=answerer,
             notice=notice,
-            sentences=[AnswerSentence(text=REFUSAL_TEXT, supported=True)],
+            sentences=[AnswerSentence(text=text, supported=True)],
         )

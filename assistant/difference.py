@@ -242,8 +242,7 @@ def _differences(
     if wording is not None and parsed.about_wording:
         return _wording_in_context(writer, comparison, wording)
     if wording is not None:
-        a, b = wording.phrasings[:2]
-        first = f"{a.outlet} writes {writer.phrase(a)} where {b.outlet} writes {writer.phrase(b)}."
+        first = _wording_line(writer, wording)
     else:
         own = [(o, central_claims(comparison, o)) for o in outlets]
         parts = [f"only {o} reports {writer.quote(claims[0])}" for o, claims in own if claims]
@@ -254,8 +253,7 @@ def _differences(
     if comparison.shared:
         lines = ["Both report:" if len(outlets) == 2 else "Several outlets report:"]
         for row in shared_rows(comparison)[:MAX_SHARED]:
-            quoted = "; ".join(f"{c.outlet}: {writer.quote(c)}" for c in row.claims)
-            lines.append(writer.line(f"- {quoted}"))
+            lines.append(writer.line(f"- {_shared(writer, row)}"))
         lines.extend(_more(len(comparison.shared) - MAX_SHARED, "shared claims"))
         blocks.append("\n".join(lines))
     for outlet in outlets:
@@ -272,17 +270,24 @@ def _differences(
     return blocks
 
 
+def _wording_line(writer: _Writer, wording: WordingDifference) -> str:
+    """ "TASS writes “the Kiev regime” [1] where fakty.com.ua writes “…” [2]." """
+    a, b = wording.phrasings[:2]
+    return f"{a.outlet} writes {writer.phrase(a)} where {b.outlet} writes {writer.phrase(b)}."
+
+
+def _shared(writer: _Writer, row: SharedClaim) -> str:
+    """A shared claim as each outlet words it: "TASS: “…” [1]; fakty.com.ua: “…” [2]"."""
+    return "; ".join(f"{c.outlet}: {writer.quote(c)}" for c in row.claims)
+
+
 def _wording_in_context(
     writer: _Writer, comparison: Comparison, wording: WordingDifference
 ) -> list[str]:
     """A question about how the outlets describe a thing: the two wordings, the sentence each
     stands in, and the story's central shared claim; the rest of the comparison is counted."""
     a, b = wording.phrasings[:2]
-    blocks = [
-        writer.line(
-            f"{a.outlet} writes {writer.phrase(a)} where {b.outlet} writes {writer.phrase(b)}."
-        )
-    ]
+    blocks = [writer.line(_wording_line(writer, wording))]
     lines = ["In context:"]
     for phrasing in (a, b):
         number = writer._holding(phrasing.text, phrasing.citations)
@@ -294,8 +299,9 @@ def _wording_in_context(
     blocks.append("\n".join(lines))
     headline = [row for row in comparison.shared if row.headline][:1]
     if headline:
-        quoted = "; ".join(f"{c.outlet}: {writer.quote(c)}" for c in headline[0].claims)
-        blocks.append(writer.line(f"The story's central claim, in both: {quoted}"))
+        blocks.append(
+            writer.line(f"The story's central claim, in both: {_shared(writer, headline[0])}")
+        )
     rest = len(comparison.shared) - len(headline) + len(comparison.wording_differences) - 1
     rest += sum(len(claims) for claims in comparison.unique.values())
     if rest > 0:

@@ -119,13 +119,12 @@ class ExtractiveAnswerer:
         """The refusal; for a question about one indexed outlet's take on a topic, said of
         that outlet: "fakty.com.ua: no passage found on weapons deliveries." ("found", not
         "mentions": a retrieval miss is no proof of absence)."""
-        answer = Answer.refusal(question)
         topic = _TOPIC.search(question)
         named = outlets_named_in(question, self.outlets()) if self.outlets and topic else []
         if topic and len(named) == 1:
-            answer.text = f"{named[0]}: no passage found on {topic.group(1).strip()}."
-            answer.sentences[0].text = answer.text
-        return answer
+            text = f"{named[0]}: no passage found on {topic.group(1).strip()}."
+            return Answer.refusal(question, text=text)
+        return Answer.refusal(question)
 
     def answer(self, question: str, documents: list[Document]) -> Answer:
         """Quote the passages' best sentences, each outlet in turn, or refuse."""
@@ -179,11 +178,7 @@ class ExtractiveAnswerer:
         told = parts.kind == "yes_no" or (bool(lead) and len(selection.supports) == 1)
         notes = [] if told else support_notes(selection.supports, weights)
         sources = self._source_notes(parts, chosen, unindexed)
-        notes += [  # an outlet the source notes already speak of gets no second note
-            n
-            for n in _unquoted_outlet_notes(parts, selection, chosen)
-            if not any(n.removeprefix("Nothing from ").split(" matches")[0] in m for m in sources)
-        ]
+        notes += _unquoted_outlet_notes(parts, selection, chosen, sources)
         notes += _missing_notes(unquoted) + sources
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}
@@ -396,15 +391,19 @@ class _Selection:
     weights: dict[str, float]
 
 
-def _unquoted_outlet_notes(parts: QuestionParts, selection: _Selection, chosen) -> list[str]:
+def _unquoted_outlet_notes(
+    parts: QuestionParts, selection: _Selection, chosen, sources: list[str]
+) -> list[str]:
     """ "Nothing from Fortune matches the question's parts." for an outlet the question names
-    that no quote comes from and no part's note or verdict line names."""
+    that no quote comes from and no part's note, verdict line or source note names."""
     quoted = {c.outlet for c in chosen}
     with_part = {s.claim.outlet for s in selection.supports}
     return [
         f"Nothing from {outlet} matches the question's parts."
         for outlet in parts.outlets
-        if outlet not in quoted and outlet not in with_part
+        if outlet not in quoted
+        and outlet not in with_part
+        and not any(outlet in note for note in sources)
     ]
 
 

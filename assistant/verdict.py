@@ -147,18 +147,13 @@ def _quoted(words: list[str]) -> str:
 
 def support_notes(supports: list[Support], weights) -> list[str]:
     """ "Nothing from The Verge matches “GameStop gift card”." for each claim without support."""
-    notes = []
-    for support in supports:
-        if support.best is not None:
-            continue
-        words = _quoted(claim_words(support.claim, weights))
-        source = support.claim.outlet
-        notes.append(
-            f"Nothing from {source} matches {words}."
-            if source
-            else f"No quoted sentence matches {words}."
-        )
-    return notes
+    return [_no_match(s.claim, weights) for s in supports if s.best is None]
+
+
+def _no_match(claim: Claim, weights) -> str:
+    """The sentence saying nothing matches a claim's key words."""
+    source = f"Nothing from {claim.outlet}" if claim.outlet else "No quoted sentence"
+    return f"{source} matches {_quoted(claim_words(claim, weights))}."
 
 
 def _day(candidate) -> str:
@@ -174,10 +169,9 @@ def _holds(word: str, found: frozenset[str]) -> bool:
 def _part_line(support: Support, number: int | None, weights) -> str:
     claim = support.claim
     who = claim.outlet or "The articles"
-    about = _quoted(claim_words(claim, weights))
     if support.best is None or number is None:
-        source = f"Nothing from {claim.outlet}" if claim.outlet else "No quoted sentence"
-        return f"{source} matches {about}."
+        return _no_match(claim, weights)
+    about = _quoted(claim_words(claim, weights))
     found = frozenset(claim.terms & support.best.words)
     # a name the quote holds only in part is told word by word ("Mitchell", not "Tyler")
     shown = [
