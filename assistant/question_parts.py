@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .lexical import tokenize
-from .outlets import outlet_aliases, outlet_clauses, outlets_named_in
+from .outlets import outlet_aliases, outlets_named_in
 
 QUESTION_NOISE = set(
     tokenize(
@@ -135,13 +135,13 @@ def source_claims(question: str) -> list[str]:
 
 @dataclass
 class QuestionParts:
-    """What the question asks: its kind, named outlets (each with its clause), names."""
+    """What the question asks: its kind, the outlets it names, its salient names; its parts
+    are in :mod:`assistant.claims`."""
 
     question: str
     kind: str  # "entity", "yes_no", "metadata" or "open"
     asks_for: str = ""  # person, organisation, newspaper (entity) / author, published... (metadata)
     outlets: list[str] = field(default_factory=list)
-    clauses: dict[str, str] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)  # salient names the question mentions
     terms: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)  # outlets it says its articles are from
@@ -163,7 +163,6 @@ def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:
         question=question,
         kind=_kind(question),
         outlets=named,
-        clauses=outlet_clauses(question, named) if len(named) > 1 else {},
         names=salient_names(question, known_outlets),
         terms=question_terms(question, known_outlets),
         sources=source_claims(question),
