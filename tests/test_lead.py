@@ -157,3 +157,51 @@ def test_a_which_two_question_is_answered_with_two_names():
     assert "Taylor Swift" in lead and "Travis Kelce" in lead and " and " in lead
     single = _lead("Which individual cheered from a box at the stadium?", [couple])
     assert " and " not in single.split(".")[0]
+
+
+def test_a_quote_that_does_not_name_the_answer_is_dropped_and_its_outlet_told():
+    yards = document(
+        "Tyreek Hill now needs to average almost 153 yards per game to reach his goal of "
+        "2,000 receiving yards this season.",
+        outlet="Wire A",
+        article="a1",
+        title="Receivers preview",
+    )
+    defense = document(
+        "Baltimore has never amassed fewer receiving yards through six games of a season, "
+        "and strong pass defenses await the team's upcoming opponents.",
+        outlet="Wire B",
+        article="b1",
+        title="Questions facing contenders",
+    )
+    question = (
+        "Which player, who needs to average almost 153 yards per game according to Wire A, "
+        "faces strong pass defenses of upcoming opponents as Wire B reports?"
+    )
+    answer = ExtractiveAnswerer().answer(question, [yards, defense])
+    assert answer.text.startswith("The answer: Tyreek Hill.")
+    assert "Baltimore" not in answer.text  # shares the question's words, not its answer
+    assert "Wire B: none of its matching sentences names Tyreek Hill." in answer.text
+    assert [c.outlet for c in answer.citations] == ["Wire A"]
+
+
+def test_a_person_named_by_first_name_in_a_passage_naming_them_in_full_is_kept():
+    praise = document(
+        "Sam Altman was ousted as chief executive. More important than being one of the most "
+        "brilliant people in tech, Sam is one of the most generous people I know.",
+        outlet="Wire A",
+        article="a1",
+        title="Altman ousted",
+    )
+    board = document(
+        "The board said Sam Altman was not consistently candid in his communications.",
+        outlet="Wire B",
+        article="b1",
+        title="Board statement",
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Who is one of the most brilliant people in tech and was ousted by a board he misled?",
+        [praise, board],
+    )
+    assert answer.text.startswith("The answer: Sam Altman.")
+    assert {c.outlet for c in answer.citations} == {"Wire A", "Wire B"}
