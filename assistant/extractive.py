@@ -19,7 +19,7 @@ from .answer_text import citation_for, compose, neutralise_markers, not_from, no
 from .chunking import split_sentences
 from .claims import another_report, claims_of
 from .debris import dateline_length, is_debris, is_fragment
-from .lead import entity_lead, metadata_answer, names_form
+from .lead import entity_lead, metadata_answer, naming_quotes, unnamed_notes
 from .lexical import tokenize
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
@@ -168,21 +168,14 @@ class ExtractiveAnswerer:
         if parts.kind == "entity":
             lead, extra, forms = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
-            lead_keys = [c.key for c in chosen if lead and _names_answer(parts, forms, c)]
-            if lead_keys:
-                # "who…/which company…": a sentence that does not name the answer is not
-                # evidence for it, however many of the question's words it shares
-                kept = [c for c in chosen if c.key in lead_keys]
-                quoted = {c.outlet for c in kept}
-                dropped = [c for c in chosen if c.outlet in parts.outlets]
-                unnamed = [o for o in _outlet_order(dropped) if o not in quoted]
-                chosen = kept
+            if lead:
+                chosen, lead_keys, unnamed = naming_quotes(parts, forms, chosen, candidates)
         unquoted = _unquoted_names(parts, candidates)
         # a single-part question's answer is its lead and quotes: a note on "its part" would
         # only say the question's words are not all quoted; the yes/no lead says it itself
         told = parts.kind == "yes_no" or (bool(lead) and len(selection.supports) == 1)
         notes = [] if told else support_notes(selection.supports, weights)
-        sources = _unnamed_notes(unnamed, lead) + [
+        sources = unnamed_notes(unnamed, lead) + [
             note
             for note in self._source_notes(parts, chosen, unindexed)
             if not _is_among(note.split(":")[0], unnamed)
@@ -496,26 +489,6 @@ def _not_named(names: list[str], text: str) -> list[str]:
             continue
         missing.append(name)
     return missing
-
-
-def _names_answer(parts: QuestionParts, forms: list[str], candidate: _Candidate) -> bool:
-    """Whether a sentence names the answer; a person also by the first name where the
-    sentence's passage names them in full ("Sam is one of the most generous…")."""
-    if names_form(forms, candidate.text):
-        return True
-    if parts.asks_for != "person" or not forms or len(forms[0].split()) < 2:
-        return False
-    first = re.escape(forms[0].split()[0])
-    return bool(re.search(rf"\b{first}\b(?!\s+[A-Z])", candidate.text)) and names_form(
-        forms, candidate.document.page_content
-    )
-
-
-def _unnamed_notes(outlets: list[str], lead: str) -> list[str]:
-    """ "Music Business Worldwide: none of its matching sentences names the answer." for
-    each outlet whose sentences matched parts of the question but not the answer's name."""
-    answer = lead.removeprefix("The answer: ").rstrip(".") or "the answer"
-    return [f"{outlet}: none of its matching sentences names {answer}." for outlet in outlets]
 
 
 def _missing_notes(missing: list[str]) -> list[str]:

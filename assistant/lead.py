@@ -313,3 +313,54 @@ def _citing_sentence(best, pool: list, value: str):
         if stating:
             return min(stating, key=lambda c: c.key[1])
     return min(same, key=lambda c: c.key[1])
+
+
+NAMING_SHARE = 0.3  # of the best sentence's share of the question's terms
+
+
+def naming_quotes(parts, forms: list[str], chosen: list, candidates: list):
+    """The quotes of a who/which answer: only sentences naming the answer, however many of
+    the question's words another shares; for an outlet the question names whose chosen
+    sentences do not, its best sentence that does. Returns the quotes, the keys of those
+    naming the answer (none: ``chosen`` unchanged) and the named outlets left without one."""
+    kept = [c for c in chosen if names_answer(parts, forms, c)]
+    if not kept:
+        return chosen, [], []
+    quoted = {c.outlet for c in kept}
+    unnamed = list(dict.fromkeys(c.outlet for c in chosen if c.outlet in parts.outlets))
+    unnamed = [outlet for outlet in unnamed if outlet not in quoted]
+    found = {outlet: _naming_in(parts, forms, candidates, outlet) for outlet in unnamed}
+    kept += [c for c in found.values() if c is not None]
+    return kept, [c.key for c in kept], [o for o in unnamed if found[o] is None]
+
+
+def names_answer(parts, forms: list[str], candidate) -> bool:
+    """Whether a sentence names the answer; a person also by the first name where the
+    sentence's passage names them in full ("Sam is one of the most generous…")."""
+    if names_form(forms, candidate.text):
+        return True
+    if parts.asks_for != "person" or not forms or len(forms[0].split()) < 2:
+        return False
+    first = re.escape(forms[0].split()[0])
+    return bool(re.search(rf"\b{first}\b(?!\s+[A-Z])", candidate.text)) and names_form(
+        forms, candidate.document.page_content
+    )
+
+
+def _naming_in(parts, forms: list[str], candidates: list, outlet: str):
+    """The outlet's best-scored sentence naming the answer, if it shares enough of the
+    question's terms."""
+    top = max((c.lexical for c in candidates), default=0.0)
+    naming = [
+        c
+        for c in candidates
+        if c.outlet == outlet and c.lexical >= NAMING_SHARE * top and names_answer(parts, forms, c)
+    ]
+    return max(naming, key=lambda c: c.score, default=None)
+
+
+def unnamed_notes(outlets: list[str], lead: str) -> list[str]:
+    """ "Polygon: none of its matching sentences names YouTube." for each outlet the
+    question names whose sentences matched its parts but never name the answer."""
+    answer = lead.removeprefix("The answer: ").rstrip(".") or "the answer"
+    return [f"{outlet}: none of its matching sentences names {answer}." for outlet in outlets]

@@ -68,6 +68,14 @@ _KINDS = [
             re.I,
         ),
     ),
+    (
+        "thing",  # anything else a name answers: "which platform…", "which country…"
+        re.compile(
+            r"\b(platform|service|app|application|website|site|network|product|device|"
+            r"console|country|nation|city|region|chatbot|model|tool|event|tournament)\b",
+            re.I,
+        ),
+    ),
 ]
 _NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|de|la|the)?\s*[A-Z][\w'’.&-]*)*")
 _START_WORDS = {

@@ -205,3 +205,28 @@ def test_a_person_named_by_first_name_in_a_passage_naming_them_in_full_is_kept()
     )
     assert answer.text.startswith("The answer: Sam Altman.")
     assert {c.outlet for c in answer.citations} == {"Wire A", "Wire B"}
+
+
+def test_which_platform_is_answered_by_name_and_a_named_outlet_quotes_a_sentence_naming_it():
+    experiment = document(
+        "YouTube unveiled an AI voice-cloning experiment with well-known artists.",
+        outlet="Wire A",
+        article="a1",
+        title="AI voice cloning",
+    )
+    night = document(
+        "Kids kept phones on overnight, and nearly 60% used them after midnight on school nights. "
+        "YouTube was the longest-running app overnight because videos were left playing.",
+        outlet="Wire B",
+        article="b1",
+        title="Kids and phones",
+    )
+    question = (
+        "Which platform launched an AI voice-cloning experiment, according to Wire A, and was "
+        "the app kids used most overnight, as Wire B reports?"
+    )
+    answer = ExtractiveAnswerer().answer(question, [experiment, night])
+    assert parse_question(question, ["Wire A", "Wire B"]).asks_for == "thing"
+    assert answer.text.startswith("The answer: YouTube.")
+    assert "nearly 60%" not in answer.text  # the sentence naming YouTube is quoted instead
+    assert {c.outlet for c in answer.citations} == {"Wire A", "Wire B"}
