@@ -22,6 +22,15 @@ LONG_PART_TERMS = 3.0  # terms' worth a sentence must match of a part with many 
 COMPLETE = 0.5  # a part's best quote with this share of its key terms answers it in full
 COMPLEMENT_GAIN = 0.4  # ...else a second sentence adding this share of them is quoted
 MOST_WORDS = 6  # key words shown per part
+# words of how a question frames a claim ("Does X claim…", "credits…", "simply reports"): kept
+# for matching, but a reader is not told an article "does not mention claims"
+_FRAMING_SHOWN = frozenset(
+    tokenize(
+        "claim claims claimed attribute attributes attributed credit credits credited state "
+        "states stated perceive perceived simply within terms seen specific specifically "
+        "suggesting indicating emphasizing emphasising noting noted"
+    )
+)
 NAME_WEIGHT = 2.0  # weight of a name's terms against the part's other key terms
 MATCH_WEIGHT = 0.6  # of the sentence's match, against its passage's similarity, for the best
 ARTICLE_WEIGHT = 0.3  # of the share of the part's key terms its article's passages hold
@@ -136,6 +145,7 @@ def claim_words(claim: Claim, weights, only: frozenset[str] | None = None) -> li
     """Up to ``MOST_WORDS`` of the claim's key words (the rarest), in the question's order,
     restricted to those whose stems are in ``only``."""
     words = [w for w in claim.words if only is None or _holds(w, only)]
+    words = [w for w in words if not set(tokenize(w)) <= _FRAMING_SHOWN] or words
     ranked = sorted(words, key=lambda w: -max(weights.get(t, 1.0) for t in tokenize(w) or [""]))
     keep = set(ranked[:MOST_WORDS])
     return [w for w in words if w in keep]

@@ -166,3 +166,19 @@ def test_a_name_in_a_part_is_one_key_word_held_only_in_full():
     lead = answer.text.split("\n\n", 1)[0]
     assert "on “Tremblant Ski Resort”" in lead  # the name stays whole in the part
     assert "but not Tremblant" in lead  # "ski resort" is not the resort the part names
+
+
+def test_a_verdict_does_not_list_the_questions_framing_words_as_missing():
+    doc = document(
+        "Will Smith has spoken out about his relationship with his wife, Jada Pinkett Smith.",
+        "The Independent",
+        "i1",
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Does The Independent article claim that Will Smith credits his happiness to his "
+        "relationship with Jada Pinkett Smith?",
+        [doc],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "happiness" in lead  # a content word the quote lacks is still told
+    assert not re.search(r"\b(claim|credits)\b", lead)  # how the question frames it is not
