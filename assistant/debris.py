@@ -54,6 +54,56 @@ def is_debris(sentence: str) -> bool:
     return any(pattern.search(text) for pattern in _DEBRIS)
 
 
+# an embedded post's signature line: "… pic.twitter.com/x — NFL (@NFL) December 17, 2023"
+_POST_SIGNATURE = re.compile(r"— [^\n()]{1,80} \(@\w+\) [A-Z][a-z]+ \d{1,2}, \d{4}")
+_POST_LENGTH = 280  # a post's most characters
+_POST_OPENING = 140  # the most characters of a post's opening line before its stat lines
+_POST_STAT = re.compile(r"^[^\n]{1,40}(?<![.!?:”\"])$")  # "381 yards", "4 TDs": a post's lines
+
+
+def embedded_posts(text: str) -> list[tuple[int, int]]:
+    """Character spans of the embedded posts in ``text``: each signature line's paragraph
+    and the short lines before it that belong to the post ("381 yards", "4 TDs"), with the
+    post's opening line before those."""
+    spans = []
+    ends = [(m.start(), m.end()) for m in _POST_SIGNATURE.finditer(text)]
+    if _ends_in_stat_lines(text):  # a passage cut inside a post, before its signature line
+        ends.append((len(text), len(text)))
+    for signature_start, signature_end in ends:
+        start = _paragraph_start(text, signature_start)
+        length, stats = signature_start - start, 0
+        while start > 0:
+            previous = _paragraph_start(text, start - 2)
+            if previous >= start:
+                break
+            line = text[previous:start].strip()
+            if not line:  # a wider gap: the raw page's, before its blank lines were merged
+                start = previous
+                continue
+            if _POST_STAT.match(line):
+                stats += 1
+            elif not (stats and len(line) <= _POST_OPENING):
+                break
+            if length + len(line) > _POST_LENGTH:
+                break
+            start, length = previous, length + len(line)
+            if not _POST_STAT.match(line):
+                break  # the opening line: the article's own text is before it
+        spans.append((start, signature_end))
+    return spans
+
+
+def _ends_in_stat_lines(text: str) -> bool:
+    lines = text.rstrip().split("\n\n")
+    tail = [line.strip() for line in lines[-2:]]
+    return len(lines) >= 3 and all(_POST_STAT.match(t) and re.search(r"\d", t) for t in tail)
+
+
+def _paragraph_start(text: str, at: int) -> int:
+    found = text.rfind("\n\n", 0, at)
+    return 0 if found < 0 else found + 2
+
+
 def dateline_length(sentence: str) -> int:
     """Characters of a leading dateline ("ROME, November 7. /TASS/. ") or widget placeholder
     ("Loading ") to skip, or 0."""

@@ -18,7 +18,7 @@ from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .chunking import split_sentences
 from .claims import another_report, claims_of
-from .debris import dateline_length, is_debris, is_fragment
+from .debris import dateline_length, embedded_posts, is_debris, is_fragment
 from .lead import entity_lead, metadata_answer, naming_quotes, unnamed_notes
 from .lexical import tokenize
 from .outlets import outlets_named_in
@@ -215,13 +215,16 @@ class ExtractiveAnswerer:
     def _candidates(self, documents: list[Document], terms: set[str]) -> list[_Candidate]:
         candidates: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
+        posts = _embedded_posts(documents)
         for rank, document in enumerate(documents):
             text = document.page_content
             previous = None  # start of the last quotable sentence, for fragments
+            offset, article = int(document.metadata.get("start", 0)), _chunk_key(document)[0]
             for span in split_sentences(text):
                 start = span.start + dateline_length(span.of(text))
                 sentence = text[start : span.end]
-                if is_debris(sentence):
+                at = (offset + start, offset + span.end)
+                if is_debris(sentence) or any(a < at[1] and at[0] < b for a, b in posts[article]):
                     previous = None
                     continue
                 if is_fragment(sentence):
@@ -379,6 +382,17 @@ class _RestOfArticles:
             for candidate in self.loaded:
                 candidate.rank += len(self._retrieved)
         return self.loaded
+
+
+def _embedded_posts(documents: list[Document]) -> dict[str, list[tuple[int, int]]]:
+    """Each article's embedded posts (article offsets) found in any of its passages: a post
+    whose signature line is in the next passage is still a post in this one."""
+    posts: dict[str, list[tuple[int, int]]] = {}
+    for document in documents:
+        article, offset = _chunk_key(document)
+        found = embedded_posts(document.page_content)
+        posts.setdefault(article, []).extend((offset + a, offset + b) for a, b in found)
+    return posts
 
 
 def _chunk_key(document: Document) -> tuple[str, int]:

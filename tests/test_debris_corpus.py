@@ -58,3 +58,37 @@ def test_reporting_next_to_debris_stays_quotable():
     kept = sum(len(quotable(a)) for a in holding[:40])
     sentences = sum(len(re.findall(r"[.!?](\s|$)", a["body"])) for a in holding[:40])
     assert kept >= 0.5 * sentences, (kept, sentences)
+
+
+def _article_with(text: str) -> dict:
+    return next(a for a in corpus() if text in a["body"])
+
+
+def _passage(article: dict, start: int, end: int) -> Document:
+    return Document(
+        page_content=article["body"][start:end],
+        metadata={"outlet": article["source"], "article_id": article["url"], "start": start},
+    )
+
+
+def test_an_embedded_posts_own_lines_are_not_quotable_even_without_a_link_in_them():
+    """The opening and stat lines of a post above its signature ("— NFL (@NFL) December 17,
+    2023") are the post's, and a post's text without any link is still no reporting."""
+    baker = _article_with("Perfect day in Green Bay for Baker Mayfield.")
+    jack = _article_with("Sam is one of the most generous and caring people I know.")
+    for article, post in [(baker, "Perfect day in Green Bay"), (jack, "Sam is one of the most")]:
+        assert not any(post in sentence for sentence in quotable(article))
+    assert any("Chris Godwin was Mayfield's favorite" in s for s in quotable(baker))
+
+
+def test_a_post_cut_off_by_its_passage_is_known_from_the_next_passage_of_its_article():
+    baker = _article_with("Perfect day in Green Bay for Baker Mayfield.")
+    body = baker["body"]
+    opening = body.index("Perfect day in Green Bay")
+    first = _passage(baker, max(0, opening - 600), body.index("0 INTs") + len("0 INTs"))
+    second = _passage(baker, opening, body.index("— NFL (@NFL)") + 200)
+    answerer = ExtractiveAnswerer()
+    alone = [c.text for c in answerer._candidates([first], set())]
+    together = [c.text for c in answerer._candidates([first, second], set())]
+    assert not any("Perfect day" in s for s in alone)  # a passage ending in a post's stat lines
+    assert not any("Perfect day" in s for s in together)
