@@ -58,3 +58,69 @@ def test_reporting_next_to_debris_stays_quotable():
     kept = sum(len(quotable(a)) for a in holding[:40])
     sentences = sum(len(re.findall(r"[.!?](\s|$)", a["body"])) for a in holding[:40])
     assert kept >= 0.5 * sentences, (kept, sentences)
+
+
+# Headings the scraped pages glued to the sentence under them, and the sentence each heads.
+GLUED_HEADINGS = {
+    "Wildest Beards ": "The Kelce brothers couldn’t stop talking about Swift",
+    "Skullcandy Jib True 2 ": "With the 3.5mm headphone jack quickly going extinct",
+    "Hurry Up Chicken Butt ": "The best children’s games are the ones",
+    "October 25 ": "The huge-selling American singer has negotiated",
+}
+# Capitalised words before a sentence opener that are the sentence's own.
+NOT_HEADINGS = [
+    "The Great Old One also has two exclusive spells",
+    "Chinese Vice Premier He Lifeng also raised the issues",
+    "2019’s The Irishman, about a man aging and dying",
+    "With The Last of Us on HBO and Resident Evil 4",
+]
+
+
+def articles_with(text: str) -> list[dict]:
+    found = [a for a in corpus() if text in a["body"]]
+    assert found, f"the corpus should hold {text!r} to test against"
+    return found
+
+
+@pytest.mark.parametrize("heading", sorted(GLUED_HEADINGS))
+def test_a_heading_glued_to_a_sentence_is_cut_from_its_quote(heading):
+    sentence = GLUED_HEADINGS[heading]
+    quotes = [s for a in articles_with(heading + sentence) for s in quotable(a)]
+    assert any(s.startswith(sentence) for s in quotes)
+    assert not any(heading + sentence in s for s in quotes)
+
+
+@pytest.mark.parametrize("sentence", NOT_HEADINGS)
+def test_capitalised_words_of_the_sentence_itself_are_not_cut(sentence):
+    quotes = [s for a in articles_with(sentence) for s in quotable(a)]
+    assert any(s.startswith(sentence) for s in quotes)
+
+
+def answer_from(article: dict, question: str):
+    document = Document(
+        page_content=article["body"],
+        metadata={
+            "outlet": article["source"],
+            "article_id": article["url"],
+            "start": 0,
+            "title": article["title"],
+            "similarity": 0.6,
+        },
+    )
+    return ExtractiveAnswerer().answer(question, [document])
+
+
+def test_on_a_real_article_the_fragment_after_the_answer_is_quoted_only_when_asked_about():
+    """ "He could face up to 115 years in jail…" follows the sentence on the charges: quoted
+    with it when the question asks about the years in jail, not when it asks the charges."""
+    (article,) = articles_with("He could face up to 115 years in jail")
+    charges = answer_from(
+        article, "Is Bankman-Fried facing charges of fraud and conspiracy to misuse customer funds?"
+    )
+    assert [c.quote for c in charges.citations] and not any(
+        "115 years" in c.quote for c in charges.citations
+    )
+    assert any("pleaded not guilty" in c.quote for c in charges.citations)
+    years = answer_from(article, "How many years in jail could Bankman-Fried face?")
+    (quote,) = [c.quote for c in years.citations if "115 years" in c.quote]
+    assert quote.startswith("In January, Bankman-Fried pleaded")  # "He" with its lead-in
