@@ -63,26 +63,30 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
 def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> tuple[int, int]:
     """``(first, last)`` indices of the sentences of a run to quote.
 
-    ``sentences[i]`` carries the key terms ``carried[i]`` (empty: none). The quote starts at
-    the first sentence carrying a term, or at the sentence it leans on when it cannot
-    stand alone (and further back while that one leans on its own previous sentence, e.g.
-    "He …"; "But Amodei was unhappy…" needs no lead-in); it ends at the last sentence
-    adding a term no sentence before it carries. A run with no key term is kept whole.
+    ``sentences[i]`` carries the key terms ``carried[i]`` (empty: none). The quote is the
+    shortest stretch of the run that carries every term the run carries and whose first
+    sentence can stand alone (or is the run's first): a fragment keeps the sentence it
+    leans on, and further back while that one leans on its own previous sentence ("He
+    asked… He was concerned…"), but "But Amodei was unhappy…" needs no lead-in. Of two as
+    short, the earlier. A run with no key term is kept whole.
     """
     if len(sentences) != len(carried):
         raise ValueError("one set of carried terms per sentence")
-    holding = [i for i, terms in enumerate(carried) if terms]
-    if not holding:
-        return 0, len(sentences) - 1
-    first = holding[0]
-    while first > 0 and leans_on_previous(sentences[first]):
-        first -= 1
-    last, seen = holding[0], set(carried[holding[0]])
-    for index in holding[1:]:
-        if carried[index] - seen:
-            last = index
-        seen |= carried[index]
-    return first, last
+    needed = frozenset().union(*carried)
+    best = (0, len(sentences) - 1)
+    if not needed:
+        return best
+    for first in range(len(sentences)):
+        if first and leans_on_previous(sentences[first]):
+            continue
+        have: frozenset[str] = frozenset()
+        for last in range(first, len(sentences)):
+            have |= carried[last]
+            if have >= needed:
+                if last - first < best[1] - best[0]:
+                    best = (first, last)
+                break
+    return best
 
 
 def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[str] = ()) -> Any:
