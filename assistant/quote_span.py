@@ -104,7 +104,8 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
     sentences = [text[a:b] for a, b in spans]
     words = [frozenset(tokenize(s)) for s in sentences]
     terms = frozenset().union(*(c.terms for c in claims))
-    scores = [max((match(c, w, weights) for c in claims), default=0.0) for w in words]
+    about = [_without_names(c) for c in claims]
+    scores = [max((match(c, w, weights) for c in about), default=0.0) for w in words]
     bar = RELEVANT * max(scores)
     names = list(forms)
     carried = [
@@ -126,3 +127,11 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
         words=frozenset(tokenize(quote)),
         sentences=tuple(kept) if len(kept) > 1 else (),
     )
+
+
+def _without_names(claim: Claim) -> Claim:
+    """The claim's terms but the names it names: the fragments of a run speak of the
+    lead-in's subject as "he" or "it", so a name is no sign of which sentence is on topic
+    ("He immediately left the game… would not return" after "Derrick Henry suffered…")."""
+    rest = claim.terms - claim.names
+    return replace(claim, terms=rest, names=frozenset()) if rest else claim

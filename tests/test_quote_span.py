@@ -105,3 +105,18 @@ def test_the_answer_quotes_the_matching_sentence_without_its_padding():
     ]
     for citation in answer.citations + asked.citations:  # quotes stay verbatim
         assert text[citation.start : citation.end] == citation.quote
+
+
+def test_a_fragment_on_the_asked_event_stays_though_only_its_lead_in_names_the_player():
+    run = (
+        "Two-time rushing champ Derrick Henry suffered a huge blow to the head in the loss. "
+        "He immediately left the game, and it was confirmed that he would not return."
+    )
+    text = (
+        "The Titans' game in Indianapolis was played on Sunday. The Colts won the game. "
+        "Fans will return to Nashville next week for the next game. " + run
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did Derrick Henry return to the game after a minor injury?", [document(text)]
+    )
+    assert run in [c.quote for c in answer.citations]
