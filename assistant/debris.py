@@ -16,6 +16,16 @@ _DEBRIS = [
     ),
     re.compile(r"pic\.twitter\.com|https?://t\.co/|\(@\w+\)|— @\w+|\bon (X|Twitter|Instagram) \("),
     re.compile(r"^(by|photo|image|credit|source)\s*:", re.I),
+    re.compile(r"^more\s*:", re.I),  # a related link: "MORE: Who is Connor Stalions?"
+    # newsletter sign-up boxes: "…with our free weekly Lifestyle Edit newsletter Please enter…"
+    re.compile(
+        r"valid email address|skip past newsletter|newsletters may contain|see all newsletters|"
+        r"\b(sign up|subscribe) to (the |our )?[\w' ]{0,40}newsletter|"
+        r"with our free [\w ]{0,40}newsletter",
+        re.I,
+    ),
+    # an editor's note: "This post has been updated with…", "(This story was updated…)"
+    re.compile(r"\b(this|the) (post|article|story|page) (has been|was) (updated|edited)\b", re.I),
     re.compile(r"\((Getty( Images)?|AP( Photo)?|Reuters|AFP|PA|Shutterstock|iStock)\b[^)]*\)\W*$"),
     re.compile(r"[$£€]\s?\d[\d,.]*\s*(at|on|from)\s+(Amazon|Walmart|Best Buy|Target)\b", re.I),
     # deal widgets: "Apple AirTag $ 24 $ 29 17 % off …"
@@ -48,6 +58,8 @@ def is_debris(sentence: str) -> bool:
         return True
     if not re.search(r"[.!?…:\"”’')\]]$", text):
         return True  # a heading or caption: reporting ends its sentences
+    if re.search(r"[\w)]['\"”’]$", text):
+        return True  # ...and a quote inside them: "…, highlights from 'Sunday Night Football'"
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text):  # prices, scores, tables
         return True

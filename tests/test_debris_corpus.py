@@ -20,6 +20,12 @@ DEBRIS = {
     "also read / related": re.compile(r"(?m)^\s*(Also Read|Related|Read more|READ MORE)\b"),
     "deal widget": re.compile(r"[$£€] ?\d[\d,.]* [$£€] ?\d[\d,.]* \d+ ?% off"),
     "photo caption": re.compile(r"\((Getty Images|AP Photo|Reuters|AFP)[^)]*\)\W*$"),
+    "more link": re.compile(r"(?m)^\s*MORE: "),
+    "newsletter box": re.compile(r"valid email address|skip past newsletter"),
+    "headline ending in a quote": re.compile(
+        r"(?m)(highlights from|[A-Z]{4,}:) ['‘][^'’\n]+['’]\s*$"
+    ),
+    "editor's note": re.compile(r"\b[Tt]his (post|article|story) (has been|was) (updated|edited)"),
 }
 
 
