@@ -22,6 +22,7 @@ from .lexical import tokenize
 from .verdict import match
 
 RELEVANT = 0.7  # of the run's best sentence's match, for a sentence to carry key terms
+OWN_GAIN = 0.15  # ...or the share of a part's key terms only it of the run holds
 
 _ANSWER = "\0answer"  # stands for the answer's name among a sentence's carried terms
 
@@ -96,7 +97,10 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
     A sentence carries its key terms only when it speaks to a claim about as well as the
     run's best sentence does (``RELEVANT`` of its match): "He could face up to 115 years
     in jail" shares "charges" with a question on the trial's charges but adds nothing to the
-    sentence that lists them. A sentence naming the answer is always kept."""
+    sentence that lists them. A sentence also carries them when the terms only it holds are
+    ``OWN_GAIN`` of a part's, its names counting double ("It comes despite Argentina
+    knocking over the All Blacks…" on a part about Argentina). A sentence naming the
+    answer is always kept."""
     spans = candidate.sentences
     if len(spans) < 2:
         return candidate
@@ -107,11 +111,13 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
     about = [_without_names(c) for c in claims]
     scores = [max((match(c, w, weights) for c in about), default=0.0) for w in words]
     bar = RELEVANT * max(scores)
+    own = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
+    gains = [max((match(c, w, weights) for c in claims), default=0.0) for w in own]
     names = list(forms)
     carried = [
-        (w & terms if score > 0 and score >= bar else frozenset())
+        (w & terms if (score > 0 and score >= bar) or gain >= OWN_GAIN else frozenset())
         | ({_ANSWER} if names and names_form(names, s) else set())
-        for s, w, score in zip(sentences, words, scores)
+        for s, w, score, gain in zip(sentences, words, scores, gains)
     ]
     first, last = kept_range(sentences, carried)
     if (first, last) == (0, len(spans) - 1):

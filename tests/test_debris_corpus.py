@@ -117,16 +117,18 @@ def answer_from(article: dict, question: str):
 
 
 def test_on_a_real_article_the_fragment_after_the_answer_is_quoted_only_when_asked_about():
-    """ "He could face up to 115 years in jail…" follows the sentence on the charges: quoted
-    with it when the question asks about the years in jail, not when it asks the charges."""
-    (article,) = articles_with("He could face up to 115 years in jail")
-    charges = answer_from(
-        article, "Is Bankman-Fried facing charges of fraud and conspiracy to misuse customer funds?"
+    """ "They accuse the e-commerce behemoth of using its dominant position to inflate
+    prices…" follows the sentence on Amazon's fall: not quoted when the question asks about
+    the stock, quoted (with the sentence naming Amazon) when it asks about the accusation."""
+    (article,) = articles_with("Amazon tumbled 4 per cent after the Federal Trade Commission")
+    stock = answer_from(
+        article, "Did the antitrust lawsuit against Amazon cause a decrease in its stock price?"
     )
-    assert [c.quote for c in charges.citations] and not any(
-        "115 years" in c.quote for c in charges.citations
+    quotes = [c.quote for c in stock.citations]
+    assert any(q.startswith("Amazon tumbled 4 per cent") for q in quotes)
+    assert not any("They accuse the e-commerce behemoth" in q for q in quotes)
+    accused = answer_from(
+        article, "Was Amazon accused of using its dominant position to overcharge sellers?"
     )
-    assert any("pleaded not guilty" in c.quote for c in charges.citations)
-    years = answer_from(article, "How many years in jail could Bankman-Fried face?")
-    (quote,) = [c.quote for c in years.citations if "115 years" in c.quote]
-    assert quote.startswith("In January, Bankman-Fried pleaded")  # "He" with its lead-in
+    (quote,) = [c.quote for c in accused.citations if "overcharge sellers" in c.quote]
+    assert quote.startswith("Amazon tumbled 4 per cent")  # "They" with its lead-in

@@ -120,3 +120,15 @@ def test_a_fragment_on_the_asked_event_stays_though_only_its_lead_in_names_the_p
         "Did Derrick Henry return to the game after a minor injury?", [document(text)]
     )
     assert run in [c.quote for c in answer.citations]
+
+
+def test_a_fragment_holding_a_name_of_the_part_its_lead_in_lacks_stays():
+    run = (
+        "The All Blacks are 18-point favourites for the opening semi-final. "
+        "It comes despite Argentina knocking over the All Blacks last year in Christchurch."
+    )
+    text = "The semi-final is on Friday night in Paris. " + run
+    answer = ExtractiveAnswerer().answer(
+        "Are the All Blacks favourites against Argentina in the semi-final?", [document(text)]
+    )
+    assert run in [c.quote for c in answer.citations]
