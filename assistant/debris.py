@@ -16,6 +16,16 @@ _DEBRIS = [
     ),
     re.compile(r"pic\.twitter\.com|https?://t\.co/|\(@\w+\)|— @\w+|\bon (X|Twitter|Instagram) \("),
     re.compile(r"^(by|photo|image|credit|source)\s*:", re.I),
+    re.compile(r"^more\s*:", re.I),  # a related link: "MORE: Who is Connor Stalions?"
+    # newsletter sign-up boxes: "…with our free weekly Lifestyle Edit newsletter Please enter…"
+    re.compile(
+        r"valid email address|skip past newsletter|newsletters may contain|see all newsletters|"
+        r"\b(sign up|subscribe) to (the |our )?[\w' ]{0,40}newsletter|"
+        r"with our free [\w ]{0,40}newsletter",
+        re.I,
+    ),
+    # an editor's note: "This post has been updated with…", "(This story was updated…)"
+    re.compile(r"\b(this|the) (post|article|story|page) (has been|was) (updated|edited)\b", re.I),
     re.compile(r"\((Getty( Images)?|AP( Photo)?|Reuters|AFP|PA|Shutterstock|iStock)\b[^)]*\)\W*$"),
     re.compile(r"[$£€]\s?\d[\d,.]*\s*(at|on|from)\s+(Amazon|Walmart|Best Buy|Target)\b", re.I),
     # deal widgets: "Apple AirTag $ 24 $ 29 17 % off …"
@@ -28,7 +38,7 @@ _WIDGET_PREFIX = re.compile(r"^(?:Loading(?:\.\.\.|…)?|Advertisement|ADVERTISE
 # / "that year" point at a time, not at the previous sentence.
 _FRAGMENT = re.compile(
     r"^(?!(?:this|that|these|those) (?:morning|afternoon|evening|week|weekend|month|year|"
-    r"season|summer|winter|spring|autumn|fall|time|past|coming|last|next)\b)"
+    r"season|summer|winter|spring|autumn|fall|time|past|coming|last|next)\b|so far\b)"
     r"(they|them|it|its|this|that|these|those|he|she|his|her|"
     r"the (first|second|third|other|latter|former) (one|two)|"
     r"the second|the first one|but|and|also|so|which|such)\b",
@@ -48,6 +58,8 @@ def is_debris(sentence: str) -> bool:
         return True
     if not re.search(r"[.!?…:\"”’')\]]$", text):
         return True  # a heading or caption: reporting ends its sentences
+    if re.search(r"[\w)]['\"”’]$", text):
+        return True  # ...and a quote inside them: "…, highlights from 'Sunday Night Football'"
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text):  # prices, scores, tables
         return True
@@ -111,9 +123,91 @@ def dateline_length(sentence: str) -> int:
     return found.end() if found else 0
 
 
+# A heading the page's line break no longer parts from the sentence under it ("Wildest Beards
+# The Kelce brothers couldn't stop…", "October 25 The huge-selling American singer…"): a run of
+# capitalised words (and the small words of a title) up to a word that opens a sentence.
+_OPENERS = set(
+    "The An In It He She They This These Those When After As But And For On At If While "
+    "With We Our His Her Its Their There Despite According Although During Since Over Here "
+    "Last Earlier From By".split()
+)
+_TITLE_SMALL = set("of and the to in for a an on at with vs vs. & - – — or from by".split())
+_HEADING_WORDS = 12  # a longer run of capitalised words is no heading
+
+
+def heading_length(sentence: str) -> int:
+    """Characters of a heading glued before the sentence ("Wildest Beards "), or 0.
+
+    The heading is title-cased (no lowercase word but a title's small words, no colon), is
+    not itself opened by a sentence opener ("With The Last of Us on HBO…"), does not end on
+    a small word ("Return of The Jedi"), and the word after it opens a sentence: followed
+    by a lowercase word, or by one more capitalised word and then a lowercase one ("The
+    Kelce brothers")."""
+    words = list(re.finditer(r"\S+", sentence))[: _HEADING_WORDS + 2]
+    if len(words) < 3 or words[0].group() in _OPENERS:
+        return 0
+    for index, found in enumerate(words):
+        word = found.group()
+        if index and _opens_after_heading(words, index):
+            return found.start()
+        if not _title_word(word):
+            return 0
+    return 0
+
+
+def _opens_after_heading(words: list[re.Match[str]], index: int) -> bool:
+    """Whether ``words[index]`` opens the sentence under a heading of the words before it."""
+    word = words[index].group()
+    if word not in _OPENERS or words[index - 1].group() in _TITLE_SMALL:
+        return False
+    return _opens_sentence(word, words[index + 1 : index + 3])
+
+
+def _title_word(word: str) -> bool:
+    """A word of a heading: capitalised or a number, or a title's small word; not a label
+    ("Reich:"), a list item ("Gods,") or a possessive ("2019’s The Irishman")."""
+    if word.endswith((":", ",", ";")) or re.search(r"['’]s$", word):
+        return False
+    return word[0].isupper() or word[0].isdigit() or word in _TITLE_SMALL
+
+
+def _opens_sentence(opener: str, after: list[re.Match[str]]) -> bool:
+    """The words after an opener read as a sentence's: "The brothers …", and after "The"
+    or "An" a name and a lowercase word ("The Kelce brothers"; not "He Lifeng also")."""
+    if not after:
+        return False
+    first = after[0].group()
+    if first[0].islower():
+        return True
+    return opener in ("The", "An") and len(after) > 1 and after[1].group()[0].islower()
+
+
 def is_fragment(sentence: str) -> bool:
     """A sentence whose subject is in the previous one ("They are unable to respond…")."""
     return _FRAGMENT.match(sentence.strip().lstrip("“\"'")) is not None
+
+
+# "But Amodei was unhappy…", "And after Bankman-Fried left…": a connective before a subject
+# of its own leans on the previous sentence for its contrast, not for what it is about...
+_CONNECTIVE_WITH_SUBJECT = re.compile(
+    r"^(but|and|also|so)\b[\s,]*(?!(they|them|it|its|this|that|these|those|he|she|his|her|"
+    r"there|then|such|which|the (first|second|third|other|latter|former))\b)[\w“\"']",
+    re.I,
+)
+# ...unless it points back: "But sportsbooks are also gathering this information".
+_POINTS_BACK = re.compile(
+    r"\b(this|these|those|such|the same|the other|the latter|the former)\s+[a-z]", re.I
+)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """A fragment that needs the previous sentence to be understood ("He asked his boss…",
+    "They…", "But it…", "But sportsbooks are gathering this information"), unlike "But
+    Amodei was unhappy about the deal", which names what it is about."""
+    text = sentence.strip().lstrip("“\"'")
+    if not is_fragment(text):
+        return False
+    return _CONNECTIVE_WITH_SUBJECT.match(text) is None or _POINTS_BACK.search(text) is not None
 
 
 def is_quoted_statement(sentence: str) -> bool:

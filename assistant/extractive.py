@@ -16,13 +16,13 @@ from langchain_core.documents import Document
 
 from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
-from .chunking import split_sentences
 from .claims import another_report, claims_of
-from .debris import dateline_length, embedded_posts, is_debris, is_fragment
-from .lead import entity_lead, metadata_answer, naming_quotes, unnamed_notes
+from .debris import embedded_posts
+from .lead import entity_lead, metadata_answer, names_answer, naming_quotes, unnamed_notes
 from .lexical import tokenize
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
+from .quote_span import quotable_spans, trimmed
 from .verdict import (
     Support,
     answered_by,
@@ -70,6 +70,8 @@ class _Candidate:
     lexical: float = 0.0
     score: float = 0.0
     words: frozenset[str] = frozenset()  # the sentence's terms
+    # a fragment quoted with its lead-in: each sentence's [start, end) in the chunk text
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def outlet(self) -> str:
@@ -165,11 +167,15 @@ class ExtractiveAnswerer:
         """The lead line for the question's kind, notes on unsupported parts, the quotes."""
         chosen, weights = selection.chosen, selection.weights
         lead, lead_keys, unnamed = "", [], []
+        forms: list[str] = []
         if parts.kind == "entity":
             lead, extra, forms = entity_lead(parts, candidates, chosen)
             chosen = _merge(chosen, extra)
             if lead:
                 chosen, lead_keys, unnamed = naming_quotes(parts, forms, chosen, candidates)
+        chosen, selection = _trimmed_quotes(chosen, selection, forms if lead else [])
+        if lead_keys:  # trimming moves a quote's ends: its key too
+            lead_keys = [c.key for c in chosen if names_answer(parts, forms, c)]
         unquoted = _unquoted_names(parts, candidates)
         # a single-part question's answer is its lead and quotes: a note on "its part" would
         # only say the question's words are not all quoted; the yes/no lead says it itself
@@ -218,23 +224,12 @@ class ExtractiveAnswerer:
         posts = _embedded_posts(documents)
         for rank, document in enumerate(documents):
             text = document.page_content
-            previous = None  # start of the last quotable sentence, for fragments
             offset, article = int(document.metadata.get("start", 0)), _chunk_key(document)[0]
-            for span in split_sentences(text):
-                start = span.start + dateline_length(span.of(text))
-                sentence = text[start : span.end]
-                at = (offset + start, offset + span.end)
-                if is_debris(sentence) or any(a < at[1] and at[0] < b for a, b in posts[article]):
-                    previous = None
-                    continue
-                if is_fragment(sentence):
-                    if previous is None:
-                        continue
-                    start, sentence = previous, text[previous : span.end]  # with its lead-in
-                # an attribution line ("… reports:") is no lead-in: "They…" after it is still
-                # a fragment whose subject the reader cannot see
-                previous = None if sentence.rstrip().endswith(":") else start
-                candidate = _Candidate(document, rank, start, span.end, sentence)
+            for start, end, run in quotable_spans(text):
+                if any(a < offset + end and offset + start < b for a, b in posts[article]):
+                    continue  # an embedded post's lines are not the outlet's reporting
+                candidate = _Candidate(document, rank, start, end, text[start:end])
+                candidate.sentences = run
                 if candidate.key in seen:
                     continue
                 seen.add(candidate.key)
@@ -405,6 +400,21 @@ class _Selection:
     chosen: list[_Candidate]
     supports: list[Support]
     weights: dict[str, float]
+
+
+def _trimmed_quotes(chosen, selection: _Selection, forms: list[str]):
+    """The chosen quotes without the sentences of a fragment's run that carry none of the
+    key terms of the parts they may speak to (nor the answer's name), and the supports'
+    best quotes replaced by the cut ones."""
+    cut = {}
+    for candidate in chosen:
+        claims = [s.claim for s in selection.supports if s.claim.outlet in (None, candidate.outlet)]
+        cut[candidate.key] = trimmed(candidate, claims, selection.weights, forms)
+    supports = [
+        replace(s, best=cut[s.best.key]) if s.best is not None and s.best.key in cut else s
+        for s in selection.supports
+    ]
+    return [cut[c.key] for c in chosen], replace(selection, supports=supports)
 
 
 def _unquoted_outlet_notes(

@@ -20,6 +20,12 @@ DEBRIS = {
     "also read / related": re.compile(r"(?m)^\s*(Also Read|Related|Read more|READ MORE)\b"),
     "deal widget": re.compile(r"[$£€] ?\d[\d,.]* [$£€] ?\d[\d,.]* \d+ ?% off"),
     "photo caption": re.compile(r"\((Getty Images|AP Photo|Reuters|AFP)[^)]*\)\W*$"),
+    "more link": re.compile(r"(?m)^\s*MORE: "),
+    "newsletter box": re.compile(r"valid email address|skip past newsletter"),
+    "headline ending in a quote": re.compile(
+        r"(?m)(highlights from|[A-Z]{4,}:) ['‘][^'’\n]+['’]\s*$"
+    ),
+    "editor's note": re.compile(r"\b[Tt]his (post|article|story) (has been|was) (updated|edited)"),
 }
 
 
@@ -92,3 +98,71 @@ def test_a_post_cut_off_by_its_passage_is_known_from_the_next_passage_of_its_art
     together = [c.text for c in answerer._candidates([first, second], set())]
     assert not any("Perfect day" in s for s in alone)  # a passage ending in a post's stat lines
     assert not any("Perfect day" in s for s in together)
+
+
+# Headings the scraped pages glued to the sentence under them, and the sentence each heads.
+GLUED_HEADINGS = {
+    "Wildest Beards ": "The Kelce brothers couldn’t stop talking about Swift",
+    "Skullcandy Jib True 2 ": "With the 3.5mm headphone jack quickly going extinct",
+    "Hurry Up Chicken Butt ": "The best children’s games are the ones",
+    "October 25 ": "The huge-selling American singer has negotiated",
+}
+# Capitalised words before a sentence opener that are the sentence's own.
+NOT_HEADINGS = [
+    "The Great Old One also has two exclusive spells",
+    "Chinese Vice Premier He Lifeng also raised the issues",
+    "2019’s The Irishman, about a man aging and dying",
+    "With The Last of Us on HBO and Resident Evil 4",
+]
+
+
+def articles_with(text: str) -> list[dict]:
+    found = [a for a in corpus() if text in a["body"]]
+    assert found, f"the corpus should hold {text!r} to test against"
+    return found
+
+
+@pytest.mark.parametrize("heading", sorted(GLUED_HEADINGS))
+def test_a_heading_glued_to_a_sentence_is_cut_from_its_quote(heading):
+    sentence = GLUED_HEADINGS[heading]
+    quotes = [s for a in articles_with(heading + sentence) for s in quotable(a)]
+    assert any(s.startswith(sentence) for s in quotes)
+    assert not any(heading + sentence in s for s in quotes)
+
+
+@pytest.mark.parametrize("sentence", NOT_HEADINGS)
+def test_capitalised_words_of_the_sentence_itself_are_not_cut(sentence):
+    quotes = [s for a in articles_with(sentence) for s in quotable(a)]
+    assert any(s.startswith(sentence) for s in quotes)
+
+
+def answer_from(article: dict, question: str):
+    document = Document(
+        page_content=article["body"],
+        metadata={
+            "outlet": article["source"],
+            "article_id": article["url"],
+            "start": 0,
+            "title": article["title"],
+            "similarity": 0.6,
+        },
+    )
+    return ExtractiveAnswerer().answer(question, [document])
+
+
+def test_on_a_real_article_the_fragment_after_the_answer_is_quoted_only_when_asked_about():
+    """ "They accuse the e-commerce behemoth of using its dominant position to inflate
+    prices…" follows the sentence on Amazon's fall: not quoted when the question asks about
+    the stock, quoted (with the sentence naming Amazon) when it asks about the accusation."""
+    (article,) = articles_with("Amazon tumbled 4 per cent after the Federal Trade Commission")
+    stock = answer_from(
+        article, "Did the antitrust lawsuit against Amazon cause a decrease in its stock price?"
+    )
+    quotes = [c.quote for c in stock.citations]
+    assert any(q.startswith("Amazon tumbled 4 per cent") for q in quotes)
+    assert not any("They accuse the e-commerce behemoth" in q for q in quotes)
+    accused = answer_from(
+        article, "Was Amazon accused of using its dominant position to overcharge sellers?"
+    )
+    (quote,) = [c.quote for c in accused.citations if "overcharge sellers" in c.quote]
+    assert quote.startswith("Amazon tumbled 4 per cent")  # "They" with its lead-in

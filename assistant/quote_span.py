@@ -1,0 +1,143 @@
+"""Quotes without padding (issue 12): which sentences of a multi-sentence quote to keep.
+
+A fragment ("They are unable to respond…", "But sportsbooks are gathering this…") is only
+quotable with the sentence it leans on, so a candidate quote can be a run of sentences: a
+lead-in and the fragments after it. Quoted whole, the run's other sentences are padding to a
+reader. A quote keeps the sentences that carry a part's key terms (or the answer's name),
+the lead-in that the first of them leans on, and nothing after the last one that adds a key
+term the sentences before it lack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from .chunking import split_sentences
+from .claims import Claim
+from .debris import dateline_length, heading_length, is_debris, is_fragment, leans_on_previous
+from .lead import names_form
+from .lexical import tokenize
+from .verdict import match
+
+RELEVANT = 0.7  # of the run's best sentence's match, for a sentence to carry key terms
+OWN_GAIN = 0.15  # ...or the share of a part's key terms only it of the run holds
+
+_ANSWER = "\0answer"  # stands for the answer's name among a sentence's carried terms
+
+
+Run = tuple[tuple[int, int], ...]
+
+
+def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
+    """The ``(start, end, run)`` spans of ``text`` that may be quoted: each sentence that is
+    not debris, without a leading dateline or glued heading; a fragment with the sentences it
+    leans on, ``run`` then holding each sentence's span (else empty). A fragment right after
+    debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped."""
+    spans: list[tuple[int, int, Run]] = []
+    run: list[tuple[int, int]] = []  # the last quotable sentence and its lead-ins
+    for span in split_sentences(text):
+        start = span.start + dateline_length(span.of(text))
+        if is_debris(text[start : span.end]):
+            run = []
+            continue
+        heading = heading_length(text[start : span.end])
+        if heading:
+            start += heading
+            run = []  # a heading opens a section: nothing before it is a lead-in
+            if is_debris(text[start : span.end]):
+                continue
+        if not is_fragment(text[start : span.end]):
+            run = [(start, span.end)]
+        elif run:
+            run.append((start, span.end))
+        else:
+            continue
+        first = run[0][0]
+        spans.append((first, span.end, tuple(run) if len(run) > 1 else ()))
+        if text[first : span.end].rstrip().endswith(":"):
+            run = []
+    return spans
+
+
+def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> tuple[int, int]:
+    """``(first, last)`` indices of the sentences of a run to quote.
+
+    ``sentences[i]`` carries the key terms ``carried[i]`` (empty: none). The quote is the
+    shortest stretch of the run that carries every term the run carries and whose first
+    sentence can stand alone (or is the run's first): a fragment keeps the sentence it
+    leans on, and further back while that one leans on its own previous sentence ("He
+    asked… He was concerned…"), but "But Amodei was unhappy…" needs no lead-in. Of two as
+    short, the earlier. A run with no key term is kept whole.
+    """
+    if len(sentences) != len(carried):
+        raise ValueError("one set of carried terms per sentence")
+    needed = frozenset().union(*carried)
+    best = (0, len(sentences) - 1)
+    if not needed:
+        return best
+    for first in range(len(sentences)):
+        if first and leans_on_previous(sentences[first]):
+            continue
+        have: frozenset[str] = frozenset()
+        for last in range(first, len(sentences)):
+            have |= carried[last]
+            if have >= needed:
+                if last - first < best[1] - best[0]:
+                    best = (first, last)
+                break
+    return best
+
+
+def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[str] = ()) -> Any:
+    """``candidate`` (an extractive ``_Candidate``) cut to the sentences :func:`kept_range`
+    keeps, given the ``claims`` it may speak to and the ``forms`` of the answer's name.
+
+    A sentence carries its key terms only when it speaks to a claim about as well as the
+    run's best sentence does (``RELEVANT`` of its match): "He could face up to 115 years
+    in jail" shares "charges" with a question on the trial's charges but adds nothing to the
+    sentence that lists them. A sentence also carries them when the terms only it holds are
+    ``OWN_GAIN`` of a part's, its names counting double ("It comes despite Argentina
+    knocking over the All Blacks…" on a part about Argentina). A sentence naming the
+    answer is always kept."""
+    spans = candidate.sentences
+    if len(spans) < 2:
+        return candidate
+    text = candidate.document.page_content
+    sentences = [text[a:b] for a, b in spans]
+    words = [frozenset(tokenize(s)) for s in sentences]
+    terms = frozenset().union(*(c.terms for c in claims))
+    about = [_without_names(c) for c in claims]
+    scores = [max((match(c, w, weights) for c in about), default=0.0) for w in words]
+    bar = RELEVANT * max(scores)
+    own = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
+    gains = [max((match(c, w, weights) for c in claims), default=0.0) for w in own]
+    names = list(forms)
+    carried = [
+        (w & terms if (score > 0 and score >= bar) or gain >= OWN_GAIN else frozenset())
+        | ({_ANSWER} if names and names_form(names, s) else set())
+        for s, w, score, gain in zip(sentences, words, scores, gains)
+    ]
+    first, last = kept_range(sentences, carried)
+    if (first, last) == (0, len(spans) - 1):
+        return candidate
+    start, end = spans[first][0], spans[last][1]
+    quote = text[start:end]
+    kept = spans[first : last + 1]
+    return replace(
+        candidate,
+        start=start,
+        end=end,
+        text=quote,
+        words=frozenset(tokenize(quote)),
+        sentences=tuple(kept) if len(kept) > 1 else (),
+    )
+
+
+def _without_names(claim: Claim) -> Claim:
+    """The claim's terms but the names it names: the fragments of a run speak of the
+    lead-in's subject as "he" or "it", so a name is no sign of which sentence is on topic
+    ("He immediately left the game… would not return" after "Derrick Henry suffered…")."""
+    rest = claim.terms - claim.names
+    return replace(claim, terms=rest, names=frozenset()) if rest else claim
