@@ -20,6 +20,7 @@ from .claims import another_report, claims_of
 from .debris import embedded_posts
 from .lead import entity_lead, metadata_answer, names_answer, naming_quotes, unnamed_notes
 from .lexical import tokenize
+from .outlet_summary import summary_points
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
 from .quote_span import quotable_spans, trimmed
@@ -157,6 +158,7 @@ class ExtractiveAnswerer:
         selection = self._select(candidates, documents, question, claims, rest)
         if not selection.chosen:
             return self._refusal(question)
+        selection.chosen += summary_points(question, claims, candidates, selection.chosen)
         if _unquoted_names(parts, candidates):  # said unquoted only if no sentence names it
             rest.candidates()
         return self._write(question, parts, candidates + rest.loaded, selection, unindexed)

@@ -355,3 +355,12 @@ def test_page_widget_words_and_time_phrases_are_not_fragments_or_quotes():
     assert is_fragment("This is what the lawyer alleged in the article.")
     assert is_quoted_statement("No one actually knows what will happen,” he said.")
     assert not is_quoted_statement("He said “yes” to the offer on Monday.")
+
+
+def test_on_the_seeds_what_an_outlet_says_about_a_topic_quotes_its_few_best_points(seed_assistant):
+    answer = seed_assistant.answer("What does TASS say about Kherson?")
+    assert not answer.refused
+    assert {c.outlet for c in answer.citations} == {"TASS"}
+    quotes = re.findall(r"“(.+?)” \[\d+\]", answer.text)
+    assert 2 <= len(quotes) <= 3  # more than one point of view, still no page of quotes
+    assert all("Kherson" in quote for quote in quotes)
