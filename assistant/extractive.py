@@ -23,9 +23,10 @@ from .lead import entity_lead, metadata_answer, names_form
 from .lexical import tokenize
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
+from .semantic import MEANING_MATCH, WEAK, Need, SentenceVectors, by_meaning, with_meaning
 from .verdict import (
     Support,
-    answered_by,
+    answering,
     complement,
     support_for,
     support_notes,
@@ -56,6 +57,9 @@ class ExtractiveConfig:
     max_sentences: int = 6
     claim_match: float = 0.3  # share of a part's key terms a sentence must have to be quoted
     named_factor: float = 1.0  # ...times this for a named outlet no part's best quote is from
+    meaning_match: float = MEANING_MATCH  # a part no sentence matches by its key words is
+    # supported by the sentence closest to it in meaning at this cosine (needs ``embeddings``)
+    weak_match: float = WEAK  # a part's quote with less of its key terms is weighed by meaning
     rerank_candidates: int = 0  # sentence-embedding re-rank: off; it cost ~100 ms and quoted
     # no more gold facts on MultiHop-RAG dev (0.615 with 12, 0.618 without; docs/benchmarks.md)
 
@@ -311,19 +315,36 @@ class ExtractiveAnswerer:
         allowed = set(named) or set(covering)
         threshold = self.config.claim_match
         supports: list[Support] = []
+        needs: list[Need] = []
+        avoided: list[frozenset[str]] = []
         for claim in claims:
             used = frozenset(  # a part about another report of an outlet: another article
                 s.best.key[0] for s in supports if s.best and another_report(claim, s.claim)
             )
+            avoided.append(used)
             allowed_here = allowed | {claim.outlet or ""}
             support = support_for(claim, candidates, allowed_here, weights, threshold, used)
             if support.best is None and rest is not None and rest.candidates():
                 support = support_for(claim, rest.candidates(), allowed_here, weights, threshold)
+            if support.best is None or support.match < self.config.weak_match:
+                pool = candidates + (rest.loaded if rest is not None else [])
+                pool = [c for c in pool if c.outlet in allowed_here]
+                needs.append(Need(len(supports), claim, pool, used, support.best))
             supports.append(support)
+        if needs and self.embeddings is not None:  # said in other words: found by meaning
+            vectors = SentenceVectors(self.embeddings)
+            meant = by_meaning(needs, vectors, weights, self.config.meaning_match)
+            supports = with_meaning(supports, meant)
         chosen: list[_Candidate] = []
-        for support in supports:
-            if support.best is not None and not answered_by(support, chosen, weights, threshold):
+        for index, support in enumerate(supports):
+            if support.best is None:
+                continue
+            eligible = [c for c in chosen if c.key[0] not in avoided[index]]
+            answered = answering(support, eligible, weights, threshold)
+            if answered is None:
                 chosen.append(support.best)
+            else:  # the part's quote is the chosen sentence that answers it
+                supports[index] = replace(support, best=answered)
         for support in supports:
             extra = complement(support, candidates, chosen, weights, threshold)
             if extra is not None:
