@@ -22,7 +22,8 @@ from .verdict import Support, match
 
 # Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
 MEANING_MATCH = 0.5  # cosine of a sentence to a part's text for it to support the part
-MIN_SHARED_TERMS = 1  # ...and the part's key terms it must share
+MIN_SHARED_TERMS = 1  # ...and the part's key terms (not of names) it must share: "Google"
+# alone does not make a sentence about Google's capability to resolve issues
 WEAK = 0.4  # a part's best quote holding less than this share of its key terms is weak
 WEAK_POOL = 8  # ...and the best this many by key words are weighed by meaning too
 WEAK_MEANING = 1.0  # weight of the similarity against the key-word share among them
@@ -106,15 +107,15 @@ def _closest(need: Need, pool: list, embedded: dict, weights: dict[str, float]) 
 
 
 def _pool(need: Need, weights: dict[str, float]) -> list:
-    """The need's candidates that share a key term with its part (for a weak quote, its best
-    few by key words); of the day's article when the part names a day, and of another
-    article than ``avoid`` when one is left."""
+    """The need's candidates that share a key term other than a name with its part (for a
+    weak quote, its best few by key words); of the day's article when the part names a day,
+    and of another article than ``avoid`` when one is left."""
     claim = need.claim
     pool = [
         c
         for c in need.candidates
         if (claim.outlet is None or c.outlet == claim.outlet)
-        and len(claim.terms & c.words) >= MIN_SHARED_TERMS
+        and len((claim.terms - claim.names) & c.words) >= MIN_SHARED_TERMS
     ]
     if need.weak is not None:
         pool.sort(key=lambda c: -match(claim, c.words, weights))
