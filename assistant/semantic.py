@@ -11,6 +11,7 @@ answer are embedded in one call and their vectors kept for the rest of the answe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .claims import Claim, on_day
+from .outlets import outlet_aliases
 from .verdict import Support, match
 
 # Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
@@ -71,7 +73,7 @@ def by_meaning(
     pools = {need.index: _pool(need, weights) for need in needs}
     if not any(pools.values()):
         return {}
-    items: list[tuple[Any, str]] = [(("part", n.index), n.claim.text) for n in needs]
+    items: list[tuple[Any, str]] = [(("part", n.index), part_text(n.claim)) for n in needs]
     items += [(c.key, c.text) for pool in pools.values() for c in pool]
     embedded = vectors.embed(list(dict(items).items()))
     found: dict[int, Support] = {}
@@ -88,6 +90,27 @@ def _better(need: Need, support: Support, threshold: float) -> bool:
     if need.weak is not None:
         return bool(support.best.key != need.weak.key)
     return support.meaning >= threshold
+
+
+# Words that frame a part as a question about a report, not what the report says.
+_FRAMING = re.compile(
+    r"\b(?:does|did|do|is|was|while|whereas|and|the|article|report|reports|piece|from|"
+    r"suggests?|claims?|indicates?|implies?|that)\b",
+    re.I,
+)
+
+
+def part_text(claim: Claim) -> str:
+    """What a part's embedding is of: its words without its outlet's name and the words that
+    frame it as a question ("while the Baltic Post reports that the walkout ended" -> "walkout
+    ended"), so a sentence is compared with what the part says."""
+    text = claim.text
+    if claim.outlet:
+        aliases = sorted({claim.outlet.lower(), *outlet_aliases(claim.outlet)}, key=len)
+        for alias in reversed(aliases):
+            name = r"\W+".join(map(re.escape, alias.split()))
+            text = re.sub(rf"(?i)['\"“‘]?{name}['\"”’]?", " ", text)
+    return re.sub(r"\s+", " ", _FRAMING.sub(" ", text)).strip() or claim.text
 
 
 def _closest(need: Need, pool: list, embedded: dict, weights: dict[str, float]) -> Support:
