@@ -105,6 +105,19 @@ def embedded_posts(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def posts_by_article(passages) -> dict[str, list[tuple[int, int]]]:
+    """Each article's embedded posts (article offsets) found in any of its passages (Documents
+    with ``article_id`` and ``start``): a post whose signature line is in the next passage is
+    still a post in this one."""
+    posts: dict[str, list[tuple[int, int]]] = {}
+    for passage in passages:
+        article = str(passage.metadata.get("article_id", ""))
+        offset = int(passage.metadata.get("start", 0))
+        found = embedded_posts(passage.page_content)
+        posts.setdefault(article, []).extend((offset + a, offset + b) for a, b in found)
+    return posts
+
+
 def _ends_in_stat_lines(text: str) -> bool:
     lines = text.rstrip().split("\n\n")
     tail = [line.strip() for line in lines[-2:]]

@@ -17,16 +17,17 @@ from langchain_core.documents import Document
 from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .claims import another_report, claims_of
-from .debris import embedded_posts
+from .debris import posts_by_article
 from .lead import entity_lead, metadata_answer, names_answer, naming_quotes, unnamed_notes
 from .lexical import tokenize
 from .outlet_summary import summary_points
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
 from .quote_span import quotable_spans, trimmed
+from .semantic import MEANING_MATCH, WEAK, Need, SentenceVectors, by_meaning, with_meaning
 from .verdict import (
     Support,
-    answered_by,
+    answering,
     complement,
     support_for,
     support_notes,
@@ -57,6 +58,9 @@ class ExtractiveConfig:
     max_sentences: int = 6
     claim_match: float = 0.3  # share of a part's key terms a sentence must have to be quoted
     named_factor: float = 1.0  # ...times this for a named outlet no part's best quote is from
+    meaning_match: float = MEANING_MATCH  # a part no sentence matches by its key words is
+    # supported by the sentence closest to it in meaning at this cosine (needs ``embeddings``)
+    weak_match: float = WEAK  # a part's quote with less of its key terms is weighed by meaning
     rerank_candidates: int = 0  # sentence-embedding re-rank: off; it cost ~100 ms and quoted
     # no more gold facts on MultiHop-RAG dev (0.615 with 12, 0.618 without; docs/benchmarks.md)
 
@@ -223,7 +227,7 @@ class ExtractiveAnswerer:
     def _candidates(self, documents: list[Document], terms: set[str]) -> list[_Candidate]:
         candidates: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
-        posts = _embedded_posts(documents)
+        posts = posts_by_article(documents)
         for rank, document in enumerate(documents):
             text = document.page_content
             offset, article = int(document.metadata.get("start", 0)), _chunk_key(document)[0]
@@ -313,19 +317,36 @@ class ExtractiveAnswerer:
         allowed = set(named) or set(covering)
         threshold = self.config.claim_match
         supports: list[Support] = []
+        needs: list[Need] = []
+        avoided: list[frozenset[str]] = []
         for claim in claims:
             used = frozenset(  # a part about another report of an outlet: another article
                 s.best.key[0] for s in supports if s.best and another_report(claim, s.claim)
             )
+            avoided.append(used)
             allowed_here = allowed | {claim.outlet or ""}
             support = support_for(claim, candidates, allowed_here, weights, threshold, used)
             if support.best is None and rest is not None and rest.candidates():
                 support = support_for(claim, rest.candidates(), allowed_here, weights, threshold)
+            if support.best is None or support.match < self.config.weak_match:
+                pool = candidates + (rest.loaded if rest is not None else [])
+                pool = [c for c in pool if c.outlet in allowed_here]
+                needs.append(Need(len(supports), claim, pool, used, support.best))
             supports.append(support)
+        if needs and self.embeddings is not None:  # said in other words: found by meaning
+            vectors = SentenceVectors(self.embeddings)
+            meant = by_meaning(needs, vectors, weights, self.config.meaning_match)
+            supports = with_meaning(supports, meant)
         chosen: list[_Candidate] = []
-        for support in supports:
-            if support.best is not None and not answered_by(support, chosen, weights, threshold):
+        for index, support in enumerate(supports):
+            if support.best is None:
+                continue
+            eligible = [c for c in chosen if c.key[0] not in avoided[index]]
+            answered = answering(support, eligible, weights, threshold)
+            if answered is None:
                 chosen.append(support.best)
+            else:  # the part's quote is the chosen sentence that answers it
+                supports[index] = replace(support, best=answered)
         for support in supports:
             extra = complement(support, candidates, chosen, weights, threshold)
             if extra is not None:
@@ -379,17 +400,6 @@ class _RestOfArticles:
             for candidate in self.loaded:
                 candidate.rank += len(self._retrieved)
         return self.loaded
-
-
-def _embedded_posts(documents: list[Document]) -> dict[str, list[tuple[int, int]]]:
-    """Each article's embedded posts (article offsets) found in any of its passages: a post
-    whose signature line is in the next passage is still a post in this one."""
-    posts: dict[str, list[tuple[int, int]]] = {}
-    for document in documents:
-        article, offset = _chunk_key(document)
-        found = embedded_posts(document.page_content)
-        posts.setdefault(article, []).extend((offset + a, offset + b) for a, b in found)
-    return posts
 
 
 def _chunk_key(document: Document) -> tuple[str, int]:

@@ -233,12 +233,23 @@ def _names_an_outlet(name: str, question: str) -> bool:
     )
 
 
+_JOINS = {"of", "in", "for", "at", "on", "from", "to", "with"}
+
+
+def _opens_quote(question: str, at: int) -> bool:
+    """Whether a quotation opens right before ``at``: its first word is capitalised by its
+    place, as a sentence's first word is, not because it is part of a name."""
+    return at > 0 and question[at - 1] in "'\"“‘"
+
+
 def salient_names(question: str, known_outlets: list[str]) -> list[str]:
     """Capitalised names in the question that are not outlets nor sentence openers."""
     outlet_words = {w for o in known_outlets for a in outlet_aliases(o) for w in a.split()}
     names = []
     for found in _NAME.finditer(question):
         words = found.group(0).split()
+        if _opens_quote(question, found.start()) and len(words) > 2 and words[1] in _JOINS:
+            words = words[2:]  # 'Players of Baldur's Gate 3': capitalised as the quote's start
         while words and words[0].lower() in _START_WORDS:
             words = words[1:]
         while words and words[-1].lower() in _CALENDAR:

@@ -44,6 +44,7 @@ class Support:
     claim: Claim
     best: Any = None  # an extractive ``_Candidate``
     match: float = 0.0
+    meaning: float = 0.0  # the best's embedding similarity to the part, when found by meaning
 
 
 def match(claim: Claim, words: frozenset[str], weights: dict[str, float]) -> float:
@@ -133,12 +134,23 @@ def _of_day(claim: Claim, candidate) -> bool:
 
 def answered_by(support: Support, chosen: list, weights, threshold: float = MIN_MATCH) -> bool:
     """Whether a sentence already chosen speaks to the claim nearly as well as its best."""
+    return answering(support, chosen, weights, threshold) is not None
+
+
+def answering(support: Support, chosen: list, weights, threshold: float = MIN_MATCH):
+    """The first sentence already chosen that speaks to the claim nearly as well as its best
+    (of the day's article, when the part names a day and its best is of that day), or None."""
     claim = support.claim
     bar = max(threshold, ANSWERED * support.match)
-    return any(
-        (claim.outlet is None or c.outlet == claim.outlet) and match(claim, c.words, weights) >= bar
-        for c in chosen
-    )
+    dated = support.best is not None and _of_day(claim, support.best)
+    for c in chosen:
+        if claim.outlet is not None and c.outlet != claim.outlet:
+            continue
+        if dated and not _of_day(claim, c):
+            continue  # "the one on 2023-11-06": another day's article does not answer it
+        if match(claim, c.words, weights) >= bar:
+            return c
+    return None
 
 
 def claim_words(claim: Claim, weights, only: frozenset[str] | None = None) -> list[str]:
@@ -192,7 +204,9 @@ def _part_line(support: Support, number: int | None, weights) -> str:
     has = [w for w in shown if _holds(w, found)] or claim_words(claim, weights, found)
     lacks = [w for w in shown if w not in has]
     day = _day(support.best)
-    line = f"{who}{f' ({day})' if day else ''} on {about}: [{number}] mentions {', '.join(has)}"
+    close = " (the closest in meaning)" if support.meaning else ""
+    dated = f" ({day})" if day else ""
+    line = f"{who}{dated} on {about}: [{number}]{close} mentions {', '.join(has)}"
     return line + (f", but not {', '.join(lacks)}." if lacks else ".")
 
 
