@@ -72,7 +72,9 @@ def support_for(
     scored = [
         (match(claim, c.words, weights), c)
         for c in candidates
-        if c.outlet in allowed and (claim.outlet is None or c.outlet == claim.outlet)
+        if c.outlet in allowed
+        and (claim.outlet is None or c.outlet == claim.outlet)
+        and not _asks(c.text)
     ]
     article_words: dict[str, frozenset[str]] = {}
     for _, c in scored:
@@ -103,6 +105,12 @@ def support_for(
 
     best_match, best = max(scored, key=key)
     return Support(claim, best, best_match)
+
+
+def _asks(text: str) -> bool:
+    """A sentence that asks ("Is the OLED model an incremental improvement?") reports
+    nothing a part could rest on."""
+    return text.rstrip().rstrip("”\"'’)").endswith("?")
 
 
 def complement(support: Support, candidates: list, chosen: list, weights, threshold: float):

@@ -182,3 +182,18 @@ def test_a_verdict_does_not_list_the_questions_framing_words_as_missing():
     lead = answer.text.split("\n\n", 1)[0]
     assert "happiness" in lead  # a content word the quote lacks is still told
     assert not re.search(r"\b(claim|credits)\b", lead)  # how the question frames it is not
+
+
+def test_a_sentence_that_asks_is_not_quoted_as_a_parts_support():
+    review = document(
+        "If you already have a Steam Deck, is the OLED model an incremental improvement? "
+        "Valve has been improving the Steam Deck hardware through updates, about 300 so far.",
+        "Polygon",
+        "p1",
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Does Polygon report that the Steam Deck OLED model is an incremental improvement?",
+        [review],
+    )
+    assert "incremental improvement?”" not in answer.text
+    assert "about 300 so far" in answer.text
