@@ -111,9 +111,11 @@ def claims_of(parts: QuestionParts, outlets: list[str]) -> list[Claim]:
         piece if piece.outlet not in listed else QuestionPart(piece.text)
         for whole in question_parts(_dashes_kept(parts.question, outlets), outlets)
         for split in _by_outlet(whole, outlets, listed)
-        for turned in _by_turn(split)
+        for again in _by_repeat(split, outlets)
+        for turned in _by_turn(again)
         for piece in _by_report(turned, outlets)
     ]
+    pieces = _same_outlet_kept(pieces)
     groups, shared = _grouped(pieces, lambda p: _closes(parts, p))
     claims: list[Claim] = []
     previous_outlet: str | None = None
@@ -203,11 +205,25 @@ def _by_outlet(piece: QuestionPart, outlets: list[str], listed: set[str]) -> lis
 
 # "… agree with the same publication's report on …": a second report of the same outlet.
 _OTHER_REPORT = re.compile(
-    r"\b(?:agrees? with |and |while |than |as )?(?:the same (?:publication|outlet|newspaper|"
-    r"source|site|magazine)['’]?s?|the other|another|a later|an earlier|a subsequent|a second)"
-    r"\s+(?:\w+\s+)?(?:article|report|piece|story|review)\b",
+    r"\b(?:agrees? with |and |while |than |as )?(?:(?:the same (?:publication|outlet|newspaper|"
+    r"source|site|magazine)['’]?s?|the other|another|a later|an earlier|a subsequent|a second|"
+    r"the subsequent|the later|the second)"
+    r"\s+(?:[\w.'’-]+\s+)?(?:article|report|piece|story|review)\b"
+    r"|the same (?:publication|outlet|newspaper|source|site|magazine)\b)",
     re.I,
 )
+
+
+def _same_outlet_kept(pieces: list[QuestionPart]) -> list[QuestionPart]:
+    """ "…, and did the same source also report …": a piece about another report of the
+    outlet named before is about that outlet."""
+    kept: list[QuestionPart] = []
+    for piece in pieces:
+        before = next((p.outlet for p in reversed(kept) if p.outlet), None)
+        if piece.outlet is None and before and _OTHER_REPORT.search(piece.text):
+            piece = QuestionPart(piece.text, before)
+        kept.append(piece)
+    return kept
 
 
 def _by_report(piece: QuestionPart, outlets: list[str]) -> list[QuestionPart]:
@@ -217,14 +233,37 @@ def _by_report(piece: QuestionPart, outlets: list[str]) -> list[QuestionPart]:
     found = _OTHER_REPORT.search(piece.text)
     if not outlet or not found or found.start() == 0:
         return [piece]
+    if len(tokenize(piece.text[found.end() :])) < 2:
+        return [piece]  # "… as mentioned in another CBSSports.com article": it closes the part
     first, second = piece.text[: found.start()].strip(" ,"), piece.text[found.start() :]
     return [QuestionPart(first, outlet), QuestionPart(second, outlet)]
+
+
+def _by_repeat(piece: QuestionPart, outlets: list[str]) -> list[QuestionPart]:
+    """ "Does the Polygon guide for X … in a similar manner to how the Polygon guide for Y
+    does?": an outlet named again after a turn starts a part about another of its reports."""
+    named = outlets_named_in(piece.text, outlets)
+    outlet = piece.outlet or (named[0] if len(named) == 1 else None)
+    if not outlet:
+        return [piece]
+    first = _position(piece.text, outlet)
+    again = _position(piece.text[first + 1 :], outlet) if first >= 0 else -1
+    if again < 0:
+        return [piece]
+    turn = _last_turn(piece.text, first, first + 1 + again)
+    if turn <= first:
+        return [piece]
+    return [
+        QuestionPart(piece.text[:turn].strip(" ,"), outlet),
+        QuestionPart(piece.text[turn:], outlet),
+    ]
 
 
 # Where a question turns from one side of a comparison to the other.
 _TURN = re.compile(
     r"\b(?:in a way that )?(?:aligns? with|in contrast (?:to|with)|compared (?:to|with)|"
-    r"similar to|consistent with|unlike|differs? from|the same as|as opposed to|whereas|while)\b",
+    r"similar to|in a similar (?:manner|way) to|in the same way as|consistent with|unlike|"
+    r"differs? from|the same as|as opposed to|whereas|while)\b",
     re.I,
 )
 

@@ -197,3 +197,67 @@ def test_a_sentence_that_asks_is_not_quoted_as_a_parts_support():
     )
     assert "incremental improvement?”" not in answer.text
     assert "about 300 so far" in answer.text
+
+
+def _two_sporting_news_reports(outlet: str = "Sporting News"):
+    week13 = document(
+        "The Cowboys beat the Seahawks in Week 13 of the NFL season on Thursday night.",
+        outlet,
+        "s1",
+        published="2023-12-01",
+        title="Cowboys vs. Seahawks",
+    )
+    lions = document(
+        "The Lions held on for a win against the Packers at Lambeau Field in Green Bay.",
+        outlet,
+        "s2",
+        published="2023-09-28",
+        title="Lions vs. Packers",
+    )
+    return week13, lions
+
+
+def _part_lines(answer, outlet: str = "Sporting News") -> list[str]:
+    lead = answer.text.split("\n\n", 1)[0]
+    return re.findall(re.escape(outlet) + r" \((\d{4}-\d{2}-\d{2})\) on “", lead)
+
+
+def test_the_same_source_named_again_is_a_part_about_another_of_its_reports():
+    question = (
+        "Did the Sporting News report a victory for the Dallas Cowboys over the Seattle "
+        "Seahawks in Week 13, and did the same source also report a win for the Detroit Lions "
+        "against the Green Bay Packers?"
+    )
+    found = claims(question)
+    assert [c.outlet for c in found] == ["Sporting News", "Sporting News"]
+    assert "Detroit Lions" in found[1].words and "Detroit Lions" not in found[0].words
+    answer = ExtractiveAnswerer().answer(question, list(_two_sporting_news_reports()))
+    assert _part_lines(answer) == ["2023-12-01", "2023-09-28"]  # each part its own article
+
+
+def test_an_outlet_named_again_after_a_turn_starts_its_other_report():
+    question = (
+        "Does the Sporting News article say the Cowboys beat the Seahawks in Week 13 in a "
+        "similar manner to how the Sporting News describes the Lions' win against the Packers?"
+    )
+    found = claims(question)
+    assert [c.outlet for c in found] == ["Sporting News", "Sporting News"]
+    assert {"Lions", "Packers"} <= set(found[1].words)
+    assert "Lions" not in found[0].words
+    answer = ExtractiveAnswerer().answer(question, list(_two_sporting_news_reports()))
+    assert sorted(_part_lines(answer)) == ["2023-09-28", "2023-12-01"]
+
+
+def test_another_report_closing_a_part_stays_with_it_and_is_another_article():
+    question = (
+        "Does the CBSSports.com article say the Cowboys beat the Seahawks in Week 13, compared "
+        "to the Lions' win against the Packers as mentioned in another CBSSports.com article?"
+    )
+    found = claims(question)
+    assert len(found) == 2 and {"Lions", "Packers"} <= set(found[1].words)
+    assert "another CBSSports.com article" in found[1].text  # not cut off as a part of its own
+    week13, lions = _two_sporting_news_reports("CBSSports.com")
+    # the first article also names the Lions and Packers: the other part is still the other's
+    week13.page_content += " The Lions and the Packers play next week in Green Bay."
+    answer = ExtractiveAnswerer().answer(question, [week13, lions])
+    assert _part_lines(answer, "CBSSports.com") == ["2023-12-01", "2023-09-28"]
