@@ -372,7 +372,13 @@ def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -
 
 
 # "… without discussing the economic conditions": what the article does not say.
-_NOT_SAID = re.compile(r"\b(?:without|rather than|instead of|but not)\b.*$", re.I | re.S)
+# what the question says an article leaves unsaid: "without mentioning an invitation", "rather
+# than X"; "without any removal attempt" is a claim the article makes (that there was none)
+_NOT_SAID = re.compile(
+    r"\b(?:without\s+(?:\w+ly\s+)?(?:mention|specify|say|nam|report|discuss|cit|detail|provid|giv|"
+    r"address|refer|indicat|offer|includ|explain|not)\w*|rather than|instead of|but not)\b.*$",
+    re.I | re.S,
+)
 
 
 # "Which platform …", "What institution …": the kind of answer asked for, not a clue.

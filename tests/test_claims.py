@@ -65,6 +65,27 @@ def test_what_an_article_does_not_say_is_no_key_term():
     assert "deals" in verge.words and "economic" not in verge.words
 
 
+def test_a_negated_fact_is_a_claim_the_article_makes_and_its_denial_is_quoted():
+    question = (
+        "Does The Age report that Sam Altman left OpenAI without any removal attempt by the "
+        "co-founders of Anthropic?"
+    )
+    assert "Anthropic" in " ".join(w for c in claims(question) for w in c.words)
+    push = document(
+        "Amodei and other researchers went to the OpenAI board to try to push Sam Altman out.",
+        "The Age",
+        "a1",
+    )
+    denial = document(
+        "There was no attempt to remove Sam Altman from OpenAI by the co-founders of Anthropic, "
+        "a spokesperson said.",
+        "The Age",
+        "a1",
+    )
+    answer = ExtractiveAnswerer().answer(question, [push, denial])
+    assert "no attempt to remove Sam Altman" in answer.text
+
+
 def test_before_and_after_order_reports_not_events():
     assert asks_order(
         "Did 'The Independent - Travel' report on Tremblant before 'Essentially Sports' "
