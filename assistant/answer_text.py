@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 
 from .answer_models import Answer, AnswerSentence, Citation
 from .debris import is_quoted_statement
+from .referents import with_referent
 
 _MARKER_IN_QUOTE = re.compile(r"\[(?=\d+\])")
 
@@ -75,6 +76,8 @@ def compose(
     for number, candidate in enumerate(chosen, start=1):
         citations.append(citation_for(number, candidate.document, candidate.start, candidate.end))
         shown = " ".join(candidate.text.split())  # one paragraph; the citation keeps it verbatim
+        if getattr(candidate, "referent", ""):
+            shown = with_referent(shown, candidate.referent)
         quote = f"“{neutralise_markers(shown)}” [{number}]"
         article = candidate.document.metadata.get("article_id", "")
         if article != current:

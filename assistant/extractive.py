@@ -77,6 +77,7 @@ class _Candidate:
     words: frozenset[str] = frozenset()  # the sentence's terms
     # a fragment quoted with its lead-in: each sentence's [start, end) in the chunk text
     sentences: tuple[tuple[int, int], ...] = ()
+    referent: str = ""  # who the quote's opening "He" is, when its lead-in is cut
 
     @property
     def outlet(self) -> str:

@@ -19,6 +19,7 @@ from .claims import Claim
 from .debris import dateline_length, heading_length, is_debris, is_fragment, leans_on_previous
 from .lead import names_form
 from .lexical import tokenize
+from .referents import referent
 from .verdict import match
 
 RELEVANT = 0.7  # of the run's best sentence's match, for a sentence to carry key terms
@@ -120,6 +121,10 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
         for s, w, score, gain in zip(sentences, words, scores, gains)
     ]
     first, last = kept_range(sentences, carried)
+    named = _named_subject(sentences, carried, scores, first, text)
+    if named:
+        first, name = named
+        candidate = replace(candidate, referent=name)
     if (first, last) == (0, len(spans) - 1):
         return candidate
     start, end = spans[first][0], spans[last][1]
@@ -133,6 +138,17 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
         words=frozenset(tokenize(quote)),
         sentences=tuple(kept) if len(kept) > 1 else (),
     )
+
+
+def _named_subject(sentences, carried, scores, first: int, passage: str):
+    """``(index, name)`` of the first sentence carrying key terms when the lead-ins before
+    it hold none of the parts' terms but names (``scores`` 0) and so only say who its "He"
+    is: the quote starts there with the name in brackets (:mod:`referents`). None else."""
+    opening = next((i for i, c in enumerate(carried) if c), first)
+    if opening <= first or any(scores[first:opening]):
+        return None
+    name = referent(sentences[first : opening + 1], passage)
+    return (opening, name) if name else None
 
 
 def _without_names(claim: Claim) -> Claim:
