@@ -42,6 +42,12 @@ _MONTH_TERMS = set(tokenize(" ".join(_MONTHS)))
 _SHARED_QUESTION = re.compile(
     r"^\W*(?:\d{4}\W+)?(?:was|were|is|are|has|have|had|did|does|do|would|could)\b", re.I
 )
+# "…, indicating different aspects of the controversy?": how the question frames every part
+_DIFFERENCE_TAIL = re.compile(
+    r"^\W*(?:thus\s+)?(?:indicating|showing|presenting|suggesting|highlighting|reflecting)\s+"
+    r"(?:a\s+)?(?:different|differing|difference|distinct|varied|various)\b",
+    re.I,
+)
 # "… before 'Essentially Sports' mentioned …", "did X come after Y", "earlier than": the
 # question orders two reports (not "needs to improve before their game", "possible after
 # Kherson is retaken").
@@ -236,6 +242,8 @@ def _by_report(piece: QuestionPart, outlets: list[str]) -> list[QuestionPart]:
     if len(tokenize(piece.text[found.end() :])) < 2:
         return [piece]  # "… as mentioned in another CBSSports.com article": it closes the part
     first, second = piece.text[: found.start()].strip(" ,"), piece.text[found.start() :]
+    if len(tokenize(first)) < 2:
+        return [piece]  # "and does the second TechCrunch piece claim …": one report's part
     return [QuestionPart(first, outlet), QuestionPart(second, outlet)]
 
 
@@ -356,12 +364,14 @@ def _grouped(
     if last not in anchors and len(anchors) >= 2 and _SHARED_QUESTION.match(pieces[last].text):
         shared = pieces[last].text
         del owner[last]
+    elif last not in anchors and len(anchors) >= 2 and _DIFFERENCE_TAIL.match(pieces[last].text):
+        del owner[last]  # "…, thus presenting different aspects of his actions?": no claim
     groups = [[pieces[i] for i in sorted(owner) if owner[i] == a] for a in anchors]
     return groups, shared
 
 
 def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -> Claim:
-    own = _key_terms(parts, text)
+    own = _key_terms(parts, _OTHER_REPORT.sub(" ", text))  # "second" of "the second piece"
     if len(own) < 2 and borrowed:
         text = f"{text} {borrowed}"  # "the one on 2023-11-06": the subject the question shares
         own |= _key_terms(parts, borrowed)

@@ -282,3 +282,17 @@ def test_another_report_closing_a_part_stays_with_it_and_is_another_article():
     week13.page_content += " The Lions and the Packers play next week in Green Bay."
     answer = ExtractiveAnswerer().answer(question, [week13, lions])
     assert _part_lines(answer, "CBSSports.com") == ["2023-12-01", "2023-09-28"]
+
+
+def test_a_second_report_opening_its_clause_is_one_part_and_a_difference_tail_none():
+    found = claims(
+        "Does the TechCrunch article suggest that Sam Bankman-Fried offered a financial "
+        "incentive to influence political decisions, while the Fortune article alleges he used "
+        "a proxy for unauthorized access to funds, and does the second TechCrunch piece claim "
+        "that his motivation for alleged fraud was personal gain, thus presenting different "
+        "aspects of his actions?"
+    )
+    assert [c.outlet for c in found] == ["TechCrunch", "Fortune", "TechCrunch"]
+    assert "proxy" not in found[2].words  # it borrows nothing from the Fortune part
+    assert {"motivation", "gain"} <= set(found[2].words)
+    assert not {"second", "thus", "aspects", "actions"} & set(found[2].words)
