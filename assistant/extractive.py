@@ -29,6 +29,7 @@ from .verdict import (
     Support,
     answering,
     complement,
+    every_part_matched,
     support_for,
     support_notes,
     verdict_lead,
@@ -156,10 +157,12 @@ class ExtractiveAnswerer:
             missing = _missing_names(parts, documents + rest.documents())
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
-        if not self._covered(documents, candidates, terms):
+        claims = claims_of(parts, sorted({_outlet_of(d) for d in documents}))
+        if not self._covered(documents, candidates, terms) and not every_part_matched(
+            claims, candidates, self._idf(candidates)
+        ):
             return self._refusal(question)
         self._rerank(question, candidates)
-        claims = claims_of(parts, sorted({_outlet_of(d) for d in documents}))
         selection = self._select(candidates, documents, question, claims, rest)
         if not selection.chosen:
             return self._refusal(question)

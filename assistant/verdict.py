@@ -22,6 +22,7 @@ LONG_PART_TERMS = 3.0  # terms' worth a sentence must match of a part with many 
 COMPLETE = 0.5  # a part's best quote with this share of its key terms answers it in full
 COMPLEMENT_GAIN = 0.4  # ...else a second sentence adding this share of them is quoted
 MOST_WORDS = 6  # key words shown per part
+PART_COVERED = 0.5  # each of two or more parts matched this well: the articles cover it
 # words of how a question frames a claim ("Does X claim…", "credits…", "simply reports"): kept
 # for matching, but a reader is not told an article "does not mention claims"
 _FRAMING_SHOWN = frozenset(
@@ -105,6 +106,17 @@ def support_for(
 
     best_match, best = max(scored, key=key)
     return Support(claim, best, best_match)
+
+
+def every_part_matched(claims: list[Claim], candidates: list, weights) -> bool:
+    """Whether each of a question's two or more parts has a sentence holding
+    ``PART_COVERED`` of its key terms: a long multi-part question matches no one passage
+    as a whole (dev-592: best cosine 0.42), yet each of its parts can be well reported."""
+    if len(claims) < 2 or not candidates:
+        return False
+    return all(
+        max(match(claim, c.words, weights) for c in candidates) >= PART_COVERED for claim in claims
+    )
 
 
 def _asks(text: str) -> bool:

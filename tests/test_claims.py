@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.claims import asks_order, claims_of, day_named
-from assistant.extractive import ExtractiveAnswerer
+from assistant.extractive import ExtractiveAnswerer, ExtractiveConfig
 from assistant.question_parts import parse_question
 
 from .test_answers import document
@@ -296,3 +296,26 @@ def test_a_second_report_opening_its_clause_is_one_part_and_a_difference_tail_no
     assert "proxy" not in found[2].words  # it borrows nothing from the Fortune part
     assert {"motivation", "gain"} <= set(found[2].words)
     assert not {"second", "thus", "aspects", "actions"} & set(found[2].words)
+
+
+def test_a_question_whose_every_part_is_reported_is_covered_though_no_passage_is_whole():
+    question = (
+        "Does the TechCrunch article report that the founder offered five billion dollars to "
+        "Trump, while the Fortune article says the jury heard very different stories from "
+        "lawyers, and does The Verge article claim that prosecutors rested their case?"
+    )
+    docs = [
+        document(
+            "The founder reportedly offered five billion dollars to Trump.", "TechCrunch", "t"
+        ),
+        document("The jury heard very different stories from lawyers on Monday.", "Fortune", "f"),
+        document("Prosecutors rested their case on Thursday after three weeks.", "The Verge", "v"),
+    ]
+    # bars no passage or sentence meets as a match for the whole question
+    strict = ExtractiveAnswerer(config=ExtractiveConfig(refuse_below=0.99, min_term_overlap=0.99))
+    answer = strict.answer(question, docs)
+    assert not answer.refused
+    assert set(answer.outlets) == {"TechCrunch", "Fortune", "The Verge"}
+    # a part nothing reports leaves the question uncovered
+    docs[1] = document("The weather in Paris was mild on Sunday afternoon.", "Fortune", "f")
+    assert strict.answer(question, docs).refused
