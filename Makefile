@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
+# llama-cpp-python compiles llama.cpp from source. Built with -march=native on a CPU with AMX
+# (AMX_INT8 = 1 in its log), its AMX weight repacking crashes the first inference (a general
+# protection fault in libggml-cpu; ggml-org/llama.cpp#20824): build for AVX2 without AMX.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+  -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
 .PHONY: run test install install-test browser postgres lint clean-index
 
@@ -26,6 +31,9 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
 install-test: $(BIN)/python browser postgres
+	@# built here, not taken from pip's wheel cache: a cached wheel may be a native AMX build
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	  $(BIN)/pip install --quiet --no-cache-dir 'llama-cpp-python[server]==0.3.36'
 	$(BIN)/pip install --quiet -e '.[test]'
 
 ## Debian's chromium for the real-browser tests (Playwright drives it; no browser download).

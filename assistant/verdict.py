@@ -8,6 +8,7 @@ never says a part is "reported" when its quote may say the opposite.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +209,19 @@ def _holds(word: str, found: frozenset[str]) -> bool:
     return set(tokenize(word)) <= found
 
 
+def _by_surname(name: str, text: str) -> bool:
+    """A person the quote names by surname alone: "Bankman-Fried" for "Sam Bankman-Fried",
+    but not when it names another of that surname ("Mikaela Shiffrin" for "Jeff Shiffrin")."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    surname = re.escape(words[-1])
+    if not re.search(rf"\b{surname}\b", text):
+        return False
+    others = re.findall(rf"\b([A-Z][\w.'’-]*) {surname}\b", text)
+    return all(first == words[-2] for first in others)
+
+
 def _part_line(support: Support, number: int | None, weights) -> str:
     claim = support.claim
     who = claim.outlet or "The articles"
@@ -216,12 +230,14 @@ def _part_line(support: Support, number: int | None, weights) -> str:
     about = _quoted(claim_words(claim, weights))
     found = frozenset(claim.terms & support.best.words)
     # a name the quote holds only in part is told word by word ("Mitchell", not "Tyler")
+    text = support.best.text
     shown = [
         part
         for w in claim_words(claim, weights)
-        for part in ([w] if _holds(w, found) or " " not in w else w.split())
+        for part in ([w] if _holds(w, found) or " " not in w or _by_surname(w, text) else w.split())
     ]
-    has = [w for w in shown if _holds(w, found)] or claim_words(claim, weights, found)
+    has = [w for w in shown if _holds(w, found) or _by_surname(w, text)]
+    has = has or claim_words(claim, weights, found)
     lacks = [w for w in shown if w not in has]
     day = _day(support.best)
     close = " (the closest in meaning)" if support.meaning else ""

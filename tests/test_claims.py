@@ -319,3 +319,18 @@ def test_a_question_whose_every_part_is_reported_is_covered_though_no_passage_is
     # a part nothing reports leaves the question uncovered
     docs[1] = document("The weather in Paris was mild on Sunday afternoon.", "Fortune", "f")
     assert strict.answer(question, docs).refused
+
+
+def test_a_person_named_by_surname_alone_is_held_unless_another_bears_it():
+    doc = document("Bankman-Fried pleaded not guilty to fraud charges in January.", "TechCrunch")
+    answer = ExtractiveAnswerer().answer(
+        "Did TechCrunch report that Sam Bankman-Fried pleaded not guilty to fraud, while The "
+        "Verge reported that Jeff Shiffrin taught skiing?",
+        [
+            doc,
+            document("Their daughter, Mikaela Shiffrin, learned skiing early.", "The Verge", "v"),
+        ],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "mentions Sam Bankman-Fried" in lead and "but not Sam" not in lead
+    assert "mentions Jeff Shiffrin" not in lead  # "Mikaela Shiffrin" is not him
