@@ -24,6 +24,7 @@ from .outlet_summary import summary_points
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
 from .quote_span import quotable_spans, trimmed
+from .rest_of_articles import RestOfArticles, chunk_key
 from .semantic import MEANING_MATCH, WEAK, Need, SentenceVectors, by_meaning, with_meaning
 from .verdict import (
     Support,
@@ -151,7 +152,7 @@ class ExtractiveAnswerer:
             # the question asks about an article the index does not hold: quoting the
             # others' articles would answer a different question
             return not_from(question, unindexed, indexed=self.outlets is not None)
-        rest = _RestOfArticles(self, documents, terms)
+        rest = RestOfArticles(self.article_chunks, self._candidates, documents, terms)
         missing = _missing_names(parts, documents)
         if missing:  # a name the retrieved chunks lack may be in the rest of their articles
             missing = _missing_names(parts, documents + rest.documents())
@@ -234,7 +235,7 @@ class ExtractiveAnswerer:
         posts = posts_by_article(documents)
         for rank, document in enumerate(documents):
             text = document.page_content
-            offset, article = int(document.metadata.get("start", 0)), _chunk_key(document)[0]
+            offset, article = int(document.metadata.get("start", 0)), chunk_key(document)[0]
             for start, end, run in quotable_spans(text):
                 if any(a < offset + end and offset + start < b for a, b in posts[article]):
                     continue  # an embedded post's lines are not the outlet's reporting
@@ -310,7 +311,7 @@ class ExtractiveAnswerer:
         documents: list[Document],
         question: str,
         claims,
-        rest: _RestOfArticles | None = None,
+        rest: RestOfArticles | None = None,
     ) -> _Selection:
         """The best sentence for each claim of the question, then one for each outlet the
         question names (else each covering outlet) not yet quoted: once a sentence answers a
@@ -372,43 +373,6 @@ class ExtractiveAnswerer:
                 chosen += [c for c in ranked if c.outlet == outlet][:1]
         chosen = _drop_near_duplicates(chosen)[: self.config.max_sentences]
         return _Selection(chosen, supports, weights)
-
-
-class _RestOfArticles:
-    """The retrieved articles' other chunks, read from the index only when a part or a name
-    finds nothing in the retrieved ones (most answers never read them)."""
-
-    def __init__(self, answerer: ExtractiveAnswerer, documents: list[Document], terms: set[str]):
-        self._answerer = answerer
-        self._retrieved = documents
-        self._terms = terms
-        self._documents: list[Document] | None = None
-        self.loaded: list[_Candidate] = []
-
-    def documents(self) -> list[Document]:
-        """Chunks of the retrieved articles that were not retrieved themselves."""
-        if self._documents is None:
-            self._documents = []
-            read = self._answerer.article_chunks
-            if read is not None:
-                have = {_chunk_key(d) for d in self._retrieved}
-                articles = {str(d.metadata.get("article_id", "")) for d in self._retrieved}
-                found = read(articles - {""})
-                self._documents = [d for d in found if _chunk_key(d) not in have]
-        return self._documents
-
-    def candidates(self) -> list[_Candidate]:
-        """The quotable sentences of :meth:`documents`, ranked after every retrieved one."""
-        if not self.loaded and self.documents():
-            self.loaded = self._answerer._candidates(self.documents(), self._terms)
-            for candidate in self.loaded:
-                candidate.rank += len(self._retrieved)
-        return self.loaded
-
-
-def _chunk_key(document: Document) -> tuple[str, int]:
-    meta = document.metadata
-    return str(meta.get("article_id", "")), int(meta.get("start", 0))
 
 
 @dataclass
