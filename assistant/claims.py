@@ -42,6 +42,11 @@ _MONTH_TERMS = set(tokenize(" ".join(_MONTHS)))
 _SHARED_QUESTION = re.compile(
     r"^\W*(?:\d{4}\W+)?(?:was|were|is|are|has|have|had|did|does|do|would|could)\b", re.I
 )
+_THE_SOURCES = re.compile(
+    r"\b(?:the\s+)?(?:two|both|these|three)\s+(?:news\s+)?(?:sources|articles|reports|outlets|"
+    r"publications|pieces|stories)\b",
+    re.I,
+)
 # "…, indicating different aspects of the controversy?": how the question frames every part
 _DIFFERENCE_TAIL = re.compile(
     r"^\W*(?:thus\s+)?(?:indicating|showing|presenting|suggesting|highlighting|reflecting)\s+"
@@ -371,7 +376,8 @@ def _grouped(
 
 
 def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -> Claim:
-    own = _key_terms(parts, _OTHER_REPORT.sub(" ", text))  # "second" of "the second piece"
+    # "second" of "the second piece" and "two" of "the two sources" are not what a part says
+    own = _key_terms(parts, _THE_SOURCES.sub(" ", _OTHER_REPORT.sub(" ", text)))
     if len(own) < 2 and borrowed:
         text = f"{text} {borrowed}"  # "the one on 2023-11-06": the subject the question shares
         own |= _key_terms(parts, borrowed)

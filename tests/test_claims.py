@@ -334,3 +334,11 @@ def test_a_person_named_by_surname_alone_is_held_unless_another_bears_it():
     lead = answer.text.split("\n\n", 1)[0]
     assert "mentions Sam Bankman-Fried" in lead and "but not Sam" not in lead
     assert "mentions Jeff Shiffrin" not in lead  # "Mikaela Shiffrin" is not him
+
+
+def test_the_two_sources_a_question_compares_are_no_key_word():
+    found = claims(
+        "Did The Verge report that Valve raised prices, and was there agreement between the two "
+        "sources regarding the enhancements made to the new iteration by TechCrunch?"
+    )
+    assert all("two" not in c.words and "sources" not in c.words for c in found)
