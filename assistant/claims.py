@@ -34,7 +34,8 @@ _HOW_WORDS = set(
         "per well being having now once due used need needs including contrast compared "
         "comparison without whereas readers provide providing discussing former latter part "
         "general source sources way align aligns aligned feature featured features center "
-        "centre discussions headlines often whose associated various currently recently almost"
+        "centre discussions headlines often whose associated various currently recently almost "
+        "among"
     )
 )
 _MONTH_TERMS = set(tokenize(" ".join(_MONTHS)))
@@ -50,7 +51,8 @@ _THE_SOURCES = re.compile(
 # "…, indicating different aspects of the controversy?": how the question frames every part
 _DIFFERENCE_TAIL = re.compile(
     r"^\W*(?:thus\s+)?(?:indicating|showing|presenting|suggesting|highlighting|reflecting)\s+"
-    r"(?:a\s+)?(?:different|differing|difference|distinct|varied|various)\b",
+    r"(?:a\s+)?(?:different|differing|difference|distinct|varied|various|consensus|agreement|"
+    r"consistency|contrast)\b",
     re.I,
 )
 # "… before 'Essentially Sports' mentioned …", "did X come after Y", "earlier than": the
@@ -218,7 +220,7 @@ def _by_outlet(piece: QuestionPart, outlets: list[str], listed: set[str]) -> lis
 _OTHER_REPORT = re.compile(
     r"\b(?:agrees? with |and |while |than |as )?(?:(?:the same (?:publication|outlet|newspaper|"
     r"source|site|magazine)['’]?s?|the other|another|a later|an earlier|a subsequent|a second|"
-    r"the subsequent|the later|the second)"
+    r"the subsequent|the later|the second|a third|the third)"
     r"\s+(?:[\w.'’-]+\s+)?(?:article|report|piece|story|review)\b"
     r"|the same (?:publication|outlet|newspaper|source|site|magazine)\b)",
     re.I,

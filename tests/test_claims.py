@@ -342,3 +342,15 @@ def test_the_two_sources_a_question_compares_are_no_key_word():
         "sources regarding the enhancements made to the new iteration by TechCrunch?"
     )
     assert all("two" not in c.words and "sources" not in c.words for c in found)
+
+
+def test_a_third_report_is_its_own_part_and_a_consensus_tail_joins_none():
+    found = claims(
+        "Does the TechCrunch article claim that Ellison took $14 billion, while another "
+        "TechCrunch article alleges he faces seven counts of fraud, and a third TechCrunch piece "
+        "suggests that he committed fraud for personal gain, indicating a consensus on the "
+        "misuse of customer funds among the articles?"
+    )
+    assert [c.outlet for c in found] == ["TechCrunch"] * 3
+    assert {"committed", "gain"} <= set(found[2].words)
+    assert not {"third", "consensus", "misuse", "among"} & set(found[2].words)
