@@ -26,6 +26,8 @@ _BOUNDARY = re.compile(
     r"(?!\s+(?:the\s+)?(?:\d|" + _MONTHS + r")))\b)",
     re.I,
 )
+# a short clause of time ends the piece before it, not the next one
+_TIME_CLAUSE = re.compile(r"(?:before|after|following|prior\s+to)\b", re.I)
 MIN_PART_TERMS = 3  # a part with fewer content words is joined to its neighbour
 MAX_PARTS = 6
 # Words that say where a clue comes from or what is asked for, not what it is about: a piece
@@ -65,12 +67,15 @@ def _clue_terms(text: str, known: list[str]) -> list[str]:
 
 def _merged(pieces: list[str], known: list[str]) -> list[str]:
     """Pieces with too few clue words to search for alone are joined to the piece after
-    (or, at the end, before)."""
+    (or, at the end, before); a short "before it was recognized" to the piece before."""
     merged: list[str] = []
     carry = ""
     for piece in pieces:
         text = f"{carry} {piece}".strip()
         if len(_clue_terms(text, known)) < MIN_PART_TERMS:
+            if merged and not carry and _TIME_CLAUSE.match(piece):
+                merged[-1] = f"{merged[-1]} {piece}"  # "…success before it was recognized"
+                continue
             carry = text
             continue
         merged.append(text)

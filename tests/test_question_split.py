@@ -43,3 +43,15 @@ def test_each_part_keeps_the_one_outlet_it_names():
 def test_a_single_clue_question_is_one_part():
     question = "What did Fortune report about the merger?"
     assert question_parts(question, OUTLETS) == [QuestionPart(question)]
+
+
+def test_a_short_clause_of_time_ends_the_part_before_it():
+    question = (
+        "Did the article from The Verge indicate that Craig Morgan was unaware of Lainey Wilson's "
+        "potential for success before it was widely recognized, and did the TechCrunch article "
+        "confirm CM Punk's return to WWE?"
+    )
+    parts = question_parts(question, OUTLETS)
+    assert [p.outlet for p in parts] == ["The Verge", "TechCrunch"]
+    assert parts[0].text.endswith("before it was widely recognized")
+    assert "recognized" not in parts[1].text
