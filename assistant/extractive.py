@@ -32,6 +32,7 @@ from .verdict import (
     support_for,
     support_notes,
     verdict_lead,
+    with_rest,
 )
 
 __all__ = [
@@ -326,8 +327,7 @@ class ExtractiveAnswerer:
             avoided.append(used)
             allowed_here = allowed | {claim.outlet or ""}
             support = support_for(claim, candidates, allowed_here, weights, threshold, used)
-            if support.best is None and rest is not None and rest.candidates():
-                support = support_for(claim, rest.candidates(), allowed_here, weights, threshold)
+            support = with_rest(support, rest, allowed_here, weights, threshold)
             if support.best is None or support.match < self.config.weak_match:
                 pool = candidates + (rest.loaded if rest is not None else [])
                 pool = [c for c in pool if c.outlet in allowed_here]

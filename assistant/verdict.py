@@ -90,6 +90,8 @@ def support_for(
         return Support(claim)
     # another report of an outlet a part before is about: another article, if one matches
     scored = [(m, c) for m, c in scored if c.key[0] not in avoid] or scored
+    # the part names its article's day: another day's article does not speak for it
+    scored = [(m, c) for m, c in scored if _of_day(claim, c)] or scored
 
     def key(item):
         m, c = item
@@ -105,6 +107,20 @@ def support_for(
 
     best_match, best = max(scored, key=key)
     return Support(claim, best, best_match)
+
+
+def with_rest(support: Support, rest, allowed: set[str], weights, threshold: float) -> Support:
+    """The part's support, looked for in the rest of the retrieved articles (``rest``, read
+    only now) when the retrieved passages have none or, for a part naming its article's
+    day, none of that day (which then wins)."""
+    claim = support.claim
+    off_day = bool(claim.day) and support.best is not None and not _of_day(claim, support.best)
+    if (support.best is not None and not off_day) or rest is None or not rest.candidates():
+        return support
+    other = support_for(claim, rest.candidates(), allowed, weights, threshold)
+    if support.best is None or (other.best is not None and _of_day(claim, other.best)):
+        return other
+    return support
 
 
 def _asks(text: str) -> bool:
@@ -128,6 +144,8 @@ def complement(support: Support, candidates: list, chosen: list, weights, thresh
             continue
         if candidate.outlet != support.best.outlet or candidate.key[0] in articles:
             continue  # another article of the outlet: the part's own may be the other one
+        if _of_day(claim, support.best) and not _of_day(claim, candidate):
+            continue  # ...but not when the part names its day and its best is of that day
         if match(claim, candidate.words, weights) < threshold:
             continue
         added = match(claim, have | candidate.words, weights) - base
