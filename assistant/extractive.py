@@ -23,7 +23,7 @@ from .lexical import tokenize
 from .outlet_summary import summary_points
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
-from .quote_span import quotable_spans, trimmed
+from .quote_span import quotable_spans, trimmed, without_near_duplicates
 from .semantic import MEANING_MATCH, WEAK, Need, SentenceVectors, by_meaning, with_meaning
 from .verdict import (
     Support,
@@ -366,7 +366,7 @@ class ExtractiveAnswerer:
             ranked = sorted(candidates, key=lambda c: -c.score)
             for outlet in named or covering:
                 chosen += [c for c in ranked if c.outlet == outlet][:1]
-        chosen = _drop_near_duplicates(chosen)[: self.config.max_sentences]
+        chosen = without_near_duplicates(chosen)[: self.config.max_sentences]
         return _Selection(chosen, supports, weights)
 
 
@@ -578,17 +578,3 @@ def _kept_keys(keys: list, chosen: list[_Candidate]) -> list:
             c.key for c in chosen if c.key[0] == article and c.key[1] < end and start < c.key[2]
         ]
     return mapped
-
-
-def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:
-    kept: list[_Candidate] = []
-    for candidate in chosen:
-        words = set(tokenize(candidate.text))
-        if any(_jaccard(words, set(tokenize(other.text))) > 0.8 for other in kept):
-            continue
-        kept.append(candidate)
-    return kept
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / max(len(a | b), 1)

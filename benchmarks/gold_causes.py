@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     counts: collections.Counter[str] = collections.Counter()
     rows = []
     total = 0
+    stages: collections.Counter[tuple[str, bool]] = collections.Counter()
     for index, (question, documents) in enumerate(zip(questions, passages)):
         if question["question_type"] == "null_query":
             continue
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         total += len(answer.citations)
         cited = {c.title for c in answer.citations}
         for citation in answer.citations:
+            stages[(stage_of(citation, trace), citation.title in gold_titles)] += 1
             if citation.title in gold_titles:
                 continue
             cause = classify(question, citation, trace, documents, outlets, cited)
@@ -213,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"quotes {total}, outside {outside} ({outside / max(total, 1):.3f})")
     for cause, n in counts.most_common():
         print(f"{n:5d}  {cause}")
+    print("quotes by step (in gold, outside):")
+    for stage in sorted({s for s, _ in stages}):
+        print(f"  {stage:14s} {stages[(stage, True)]:5d} {stages[(stage, False)]:5d}")
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
