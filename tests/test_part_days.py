@@ -8,7 +8,7 @@ import re
 
 from assistant.claims import claims_of, part_day
 from assistant.extractive import ExtractiveAnswerer
-from assistant.question_parts import parse_question
+from assistant.question_parts import parse_question, question_terms
 from assistant.question_split import question_parts
 
 from .test_answers import document
@@ -145,3 +145,39 @@ def test_no_second_sentence_of_another_day_completes_a_dated_part():
     )
     assert _cited_days(answer) == ["2023-11-06"], answer.text
     assert re.search(r"TechCrunch \(2023-11-06\) on “", answer.text)
+
+
+def test_a_publication_date_is_no_term_the_quotes_must_share():
+    terms = question_terms(
+        "Did Sporting News report a comeback on November 19, 2023, and on 2023-12-03, before "
+        "the launch on November 16th?",
+        OUTLETS,
+    )
+    assert {"comeback", "launch", "16th"} <= terms
+    assert not terms & {"19", "2023", "decemb", "03", "12"}
+
+
+def test_a_question_naming_its_articles_dates_is_covered_by_their_sentences():
+    dillon = document(
+        "8:28 p.m.: A.J. Dillon bursts through the mire to pick up the first down.",
+        "Sporting News",
+        "s1",
+        published="2023-12-03",
+        similarity=0.3,
+    )
+    hankerson = document(
+        "Anthony Hankerson gets two first downs for the Buffs, a style that changed.",
+        "Sporting News",
+        "s2",
+        published="2023-10-07",
+        similarity=0.3,
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did the reporting style on players achieving first downs in Sporting News articles "
+        "change between the article featuring Anthony Hankerson on October 7, 2023, and the "
+        "one highlighting A.J. Dillon on December 3, 2023?",
+        [dillon, hankerson],
+    )
+    # the dates' words would dilute its share of the question's terms under the bar (0.32)
+    assert not answer.refused, answer.text
+    assert _cited_days(answer) == ["2023-10-07", "2023-12-03"], answer.text
