@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from answers import load_answerer, load_questions, retrieved_passages  # noqa: E402
 
 from assistant import extractive  # noqa: E402
-from assistant.claims import day_named  # noqa: E402
+from assistant.claims import day_named, on_day  # noqa: E402
 from assistant.outlets import outlets_named_in  # noqa: E402
 
 
@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     total = 0
     stages: collections.Counter[tuple[str, bool]] = collections.Counter()
+    off_day: collections.Counter[bool] = collections.Counter()
     for index, (question, documents) in enumerate(zip(questions, passages)):
         if question["question_type"] == "null_query":
             continue
@@ -182,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         if not trace.rest_docs:
             trace.rest_docs = read({str(d.metadata.get("article_id")) for d in documents})
         gold_titles = {f["title"] for f in question["evidence_list"]}
+        for support in trace.supports:
+            if support.claim.day and support.best is not None:
+                published = str(support.best.document.metadata.get("published") or "")
+                off_day[on_day(support.claim.day, published)] += 1
         total += len(answer.citations)
         cited = {c.title for c in answer.citations}
         for citation in answer.citations:
@@ -215,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"quotes {total}, outside {outside} ({outside / max(total, 1):.3f})")
     for cause, n in counts.most_common():
         print(f"{n:5d}  {cause}")
+    print(f"dated parts: quote of the part's day {off_day[True]}, of another day {off_day[False]}")
     print("quotes by step (in gold, outside):")
     for stage in sorted({s for s, _ in stages}):
         print(f"  {stage:14s} {stages[(stage, True)]:5d} {stages[(stage, False)]:5d}")
