@@ -34,6 +34,9 @@ _FRAMING_SHOWN = frozenset(
 NAME_WEIGHT = 2.0  # weight of a name's terms against the part's other key terms
 MATCH_WEIGHT = 0.6  # of the sentence's match, against its passage's similarity, for the best
 ARTICLE_WEIGHT = 0.3  # of the share of the part's key terms its article's passages hold
+# of the share of a dated part's key terms its article's headline holds, among that day's
+# articles ("the report on NBA prop bets published on October 2": Sporting News has several)
+TITLE_WEIGHT = 0.3
 RANK_WEIGHT = 0.01  # per place of its passage in the retrieved order
 
 
@@ -103,6 +106,7 @@ def support_for(
             + (1 - MATCH_WEIGHT) * similarity
             - RANK_WEIGHT * c.rank
             + dated
+            + (TITLE_WEIGHT * match(claim, _title_words(c), weights) if dated else 0.0)
         )
 
     best_match, best = max(scored, key=key)
@@ -121,6 +125,11 @@ def with_rest(support: Support, rest, allowed: set[str], weights, threshold: flo
     if support.best is None or (other.best is not None and _of_day(claim, other.best)):
         return other
     return support
+
+
+def _title_words(candidate) -> frozenset[str]:
+    """The terms of the headline of the candidate's article."""
+    return frozenset(tokenize(str(candidate.document.metadata.get("title") or "")))
 
 
 def _asks(text: str) -> bool:

@@ -181,3 +181,29 @@ def test_a_question_naming_its_articles_dates_is_covered_by_their_sentences():
     # the dates' words would dilute its share of the question's terms under the bar (0.32)
     assert not answer.refused, answer.text
     assert _cited_days(answer) == ["2023-10-07", "2023-12-03"], answer.text
+
+
+def test_of_that_day_articles_the_one_whose_headline_the_part_describes():
+    sites = document(
+        "You can usually bet on NBA futures odds throughout the season.",
+        "Sporting News",
+        "s1",
+        published="2023-10-02",
+        title="The Best NBA Betting Sites and Apps",
+        similarity=0.5,
+    )
+    props = document(
+        "Every bettor has strategies, and there are three tips for NBA props.",
+        "Sporting News",
+        "s2",
+        published="2023-10-02",
+        title="NBA Prop Bets - Best Team and Player Props",
+        similarity=0.5,
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did the approach to presenting prop bets to bettors by Sporting News change between "
+        "the report on NBA prop bets published on October 2, 2023, and the report on NCAAF "
+        "bowl season prop bets published later?",
+        [sites, props],
+    )
+    assert [c.article_id for c in answer.citations] == ["s2"], answer.text
