@@ -93,6 +93,28 @@ def day_named(text: str) -> str:
     return ""
 
 
+# "published after October 31", "before November 1, 2023": a range, not an article's day
+_RELATIVE = re.compile(
+    r"\b(?:before|after|since|until|prior to|following|by|through|later than|earlier than)"
+    r"\s*$",
+    re.I,
+)
+# "the Engadget review … published on the same date": the day of the part before
+_SAME_DAY = re.compile(r"\b(?:on|from) the same (?:date|day)\b", re.I)
+
+
+def part_day(text: str, previous: str = "") -> str:
+    """The day of the article a part names by its date: the first date ``text`` names that
+    no "before/after" makes a range, or for "on the same date" the ``previous`` part's day."""
+    found = sorted([*_ISO_DAY.finditer(text), *_MONTH_DAY.finditer(text)], key=lambda m: m.start())
+    for match in found:
+        if not _RELATIVE.search(text[max(0, match.start() - 20) : match.start()]):
+            day = day_named(match.group(0))
+            if day:
+                return day
+    return previous if _SAME_DAY.search(text) else ""
+
+
 def on_day(day: str, published: str) -> bool:
     """Whether an article ``published`` (ISO) is of the ``day`` a claim names."""
     return bool(day) and str(published or "")[:10].endswith(day)
@@ -140,7 +162,8 @@ def claims_of(parts: QuestionParts, outlets: list[str]) -> list[Claim]:
         text = " ".join(p.text for p in group)
         anchored = outlet is not None or bool(day_named(text))
         borrowed = shared or (claims[-1].text if claims and anchored else "")
-        claim = _claim(parts, text, outlet, borrowed)
+        day = part_day(text, claims[-1].day if claims else "")
+        claim = _claim(parts, text, outlet, borrowed, day)
         if claim.terms and not any(_same(claim, other) for other in claims):
             claims.append(claim)
     if len(claims) <= 1:
@@ -377,7 +400,12 @@ def _grouped(
     return groups, shared
 
 
-def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -> Claim:
+def _claim(
+    parts: QuestionParts, text: str, outlet: str | None, borrowed: str, day: str | None = None
+) -> Claim:
+    """The claim of a part's ``text``; its ``day`` is its own words' (a subject borrowed from
+    the part before brings no date: that is the other report's)."""
+    day = part_day(text) if day is None else day
     # "second" of "the second piece" and "two" of "the two sources" are not what a part says
     own = _key_terms(parts, _THE_SOURCES.sub(" ", _OTHER_REPORT.sub(" ", text)))
     if len(own) < 2 and borrowed:
@@ -386,7 +414,7 @@ def _claim(parts: QuestionParts, text: str, outlet: str | None, borrowed: str) -
     named = tuple(name for name in parts.names if name in text)
     names = {t for name in named for t in tokenize(name)} & own
     words = _surface(text, own, named)
-    return Claim(text, outlet, frozenset(own), words, day_named(text), frozenset(names))
+    return Claim(text, outlet, frozenset(own), words, day, frozenset(names))
 
 
 # "… without discussing the economic conditions": what the article does not say.

@@ -23,7 +23,7 @@ from .lexical import tokenize
 from .outlet_summary import summary_points
 from .outlets import outlets_named_in
 from .question_parts import QUESTION_NOISE, QuestionParts, parse_question, question_terms
-from .quote_span import quotable_spans, trimmed
+from .quote_span import quotable_spans, trimmed, without_near_duplicates
 from .rest_of_articles import RestOfArticles, chunk_key
 from .semantic import MEANING_MATCH, WEAK, Need, SentenceVectors, by_meaning, with_meaning
 from .verdict import (
@@ -34,6 +34,7 @@ from .verdict import (
     support_for,
     support_notes,
     verdict_lead,
+    with_rest,
 )
 
 __all__ = [
@@ -331,8 +332,7 @@ class ExtractiveAnswerer:
             avoided.append(used)
             allowed_here = allowed | {claim.outlet or ""}
             support = support_for(claim, candidates, allowed_here, weights, threshold, used)
-            if support.best is None and rest is not None and rest.candidates():
-                support = support_for(claim, rest.candidates(), allowed_here, weights, threshold)
+            support = with_rest(support, rest, allowed_here, weights, threshold)
             if support.best is None or support.match < self.config.weak_match:
                 pool = candidates + (rest.loaded if rest is not None else [])
                 pool = [c for c in pool if c.outlet in allowed_here]
@@ -371,7 +371,7 @@ class ExtractiveAnswerer:
             ranked = sorted(candidates, key=lambda c: -c.score)
             for outlet in named or covering:
                 chosen += [c for c in ranked if c.outlet == outlet][:1]
-        chosen = _drop_near_duplicates(chosen)[: self.config.max_sentences]
+        chosen = without_near_duplicates(chosen)[: self.config.max_sentences]
         return _Selection(chosen, supports, weights)
 
 
@@ -546,17 +546,3 @@ def _kept_keys(keys: list, chosen: list[_Candidate]) -> list:
             c.key for c in chosen if c.key[0] == article and c.key[1] < end and start < c.key[2]
         ]
     return mapped
-
-
-def _drop_near_duplicates(chosen: list[_Candidate]) -> list[_Candidate]:
-    kept: list[_Candidate] = []
-    for candidate in chosen:
-        words = set(tokenize(candidate.text))
-        if any(_jaccard(words, set(tokenize(other.text))) > 0.8 for other in kept):
-            continue
-        kept.append(candidate)
-    return kept
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / max(len(a | b), 1)

@@ -156,12 +156,21 @@ class QuestionParts:
     role: str = ""  # the word naming what is asked for: "quarterback", "company", "club"
 
 
+# "published on November 19, 2023", "on 2023-10-02": which article, not what it says (a
+# date without its year, "launches November 16th", may be what it says)
+_DATES = re.compile(
+    r"\b(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{4}-\d{2}-\d{2})\b",
+    re.I,
+)
+
+
 def question_terms(question: str, outlets: list[str]) -> set[str]:
     """Content terms of the question, without outlet names and "what does X report" words."""
     outlet_terms = {
         term for outlet in outlets for alias in outlet_aliases(outlet) for term in tokenize(alias)
     }
-    return set(tokenize(question)) - QUESTION_NOISE - outlet_terms
+    return set(tokenize(_DATES.sub(" ", question))) - QUESTION_NOISE - outlet_terms
 
 
 def parse_question(question: str, known_outlets: list[str]) -> QuestionParts:

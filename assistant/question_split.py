@@ -51,10 +51,12 @@ class QuestionPart:
 
 
 _DATE_COMMA = re.compile(r"\b(" + _MONTHS + r")\s+(\d{1,2}),\s*(?=\d{4}\b)", re.I)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "2,000-plus yards" is one number
 
 
 def _pieces(question: str) -> list[str]:
     question = _DATE_COMMA.sub(r"\1 \2 ", question)  # "November 6, 2023" is one date
+    question = _THOUSANDS.sub("", question)
     pieces = [piece.strip(" '\"\u2018\u2019\u201c\u201d") for piece in _BOUNDARY.split(question)]
     return [piece for piece in pieces if piece]
 

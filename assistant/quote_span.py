@@ -157,3 +157,27 @@ def _without_names(claim: Claim) -> Claim:
     ("He immediately left the game… would not return" after "Derrick Henry suffered…")."""
     rest = claim.terms - claim.names
     return replace(claim, terms=rest, names=frozenset()) if rest else claim
+
+
+NEAR_DUPLICATE = 0.8  # share of two sentences' terms in common for one to repeat the other
+
+
+def without_near_duplicates(chosen: list) -> list:
+    """The chosen quotes without one repeating an earlier one of the same article (the same
+    sentence in overlapping chunks). Another article's near-copy stays: it is the quote of
+    its own part ("the Sorcerer builds for season 2", "the Barbarian builds for season 2"
+    from two Polygon guides), and dropping it would say nothing matches that part."""
+    kept: list = []
+    for candidate in chosen:
+        words = set(tokenize(candidate.text))
+        if any(_repeats(words, candidate, other) for other in kept):
+            continue
+        kept.append(candidate)
+    return kept
+
+
+def _repeats(words: set[str], candidate, other) -> bool:
+    if candidate.key[0] != other.key[0]:
+        return False
+    other_words = set(tokenize(other.text))
+    return len(words & other_words) / max(len(words | other_words), 1) > NEAR_DUPLICATE

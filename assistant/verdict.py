@@ -36,6 +36,9 @@ _FRAMING_SHOWN = frozenset(
 NAME_WEIGHT = 2.0  # weight of a name's terms against the part's other key terms
 MATCH_WEIGHT = 0.6  # of the sentence's match, against its passage's similarity, for the best
 ARTICLE_WEIGHT = 0.3  # of the share of the part's key terms its article's passages hold
+# of the share of a dated part's key terms its article's headline holds, among that day's
+# articles ("the report on NBA prop bets published on October 2": Sporting News has several)
+TITLE_WEIGHT = 0.3
 RANK_WEIGHT = 0.01  # per place of its passage in the retrieved order
 
 
@@ -92,6 +95,8 @@ def support_for(
         return Support(claim)
     # another report of an outlet a part before is about: another article, if one matches
     scored = [(m, c) for m, c in scored if c.key[0] not in avoid] or scored
+    # the part names its article's day: another day's article does not speak for it
+    scored = [(m, c) for m, c in scored if _of_day(claim, c)] or scored
 
     def key(item):
         m, c = item
@@ -103,6 +108,7 @@ def support_for(
             + (1 - MATCH_WEIGHT) * similarity
             - RANK_WEIGHT * c.rank
             + dated
+            + (TITLE_WEIGHT * match(claim, _title_words(c), weights) if dated else 0.0)
         )
 
     best_match, best = max(scored, key=key)
@@ -118,6 +124,25 @@ def every_part_matched(claims: list[Claim], candidates: list, weights) -> bool:
     return all(
         max(match(claim, c.words, weights) for c in candidates) >= PART_COVERED for claim in claims
     )
+
+
+def with_rest(support: Support, rest, allowed: set[str], weights, threshold: float) -> Support:
+    """The part's support, looked for in the rest of the retrieved articles (``rest``, read
+    only now) when the retrieved passages have none or, for a part naming its article's
+    day, none of that day (which then wins)."""
+    claim = support.claim
+    off_day = bool(claim.day) and support.best is not None and not _of_day(claim, support.best)
+    if (support.best is not None and not off_day) or rest is None or not rest.candidates():
+        return support
+    other = support_for(claim, rest.candidates(), allowed, weights, threshold)
+    if support.best is None or (other.best is not None and _of_day(claim, other.best)):
+        return other
+    return support
+
+
+def _title_words(candidate) -> frozenset[str]:
+    """The terms of the headline of the candidate's article."""
+    return frozenset(tokenize(str(candidate.document.metadata.get("title") or "")))
 
 
 def _asks(text: str) -> bool:
@@ -141,6 +166,8 @@ def complement(support: Support, candidates: list, chosen: list, weights, thresh
             continue
         if candidate.outlet != support.best.outlet or candidate.key[0] in articles:
             continue  # another article of the outlet: the part's own may be the other one
+        if _of_day(claim, support.best) and not _of_day(claim, candidate):
+            continue  # ...but not when the part names its day and its best is of that day
         if match(claim, candidate.words, weights) < threshold:
             continue
         added = match(claim, have | candidate.words, weights) - base
