@@ -35,7 +35,7 @@ _HOW_WORDS = set(
         "comparison without whereas readers provide providing discussing former latter part "
         "general source sources way align aligns aligned feature featured features center "
         "centre discussions headlines often whose associated various currently recently almost "
-        "among"
+        "among remained remain remains respective respectively towards toward"
     )
 )
 _MONTH_TERMS = set(tokenize(" ".join(_MONTHS)))
