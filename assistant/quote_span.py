@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .chunking import split_sentences
+from .captions import ends_in_credit, glued_credit_end, opens_with_credit
+from .chunking import Span, split_sentences
 from .claims import Claim
 from .debris import dateline_length, heading_length, is_debris, is_fragment, leans_on_previous
 from .lead import names_form
@@ -37,11 +38,19 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
     debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped."""
     spans: list[tuple[int, int, Run]] = []
     run: list[tuple[int, int]] = []  # the last quotable sentence and its lead-ins
+    previous = Span(0, 0)
     for span in split_sentences(text):
         start = span.start + dateline_length(span.of(text))
-        if is_debris(text[start : span.end]):
+        credited = opens_with_credit(text[start : span.end])
+        if credited and _same_line(text, previous, span) and spans and spans[-1][1] == previous.end:
+            spans.pop()  # the sentence before a photo's credit is its caption
+        previous = span
+        after = _after_credit(text, start, span.end)
+        if after < 0 or is_debris(text[after : span.end]):
             run = []
             continue
+        if after > start:
+            start, run = after, []
         heading = heading_length(text[start : span.end])
         if heading:
             start += heading
@@ -59,6 +68,22 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
         if text[first : span.end].rstrip().endswith(":"):
             run = []
     return spans
+
+
+def _after_credit(text: str, start: int, end: int) -> int:
+    """Where the article's text resumes in the sentence ``text[start:end]`` after a photo
+    credit glued into it ("Credit: Getty Prior had blasted…"): ``start`` without one, -1
+    when the sentence is a credit or a caption ending in one."""
+    sentence = text[start:end]
+    glued = glued_credit_end(sentence)
+    if glued:
+        return start + glued
+    return -1 if opens_with_credit(sentence) or ends_in_credit(sentence) else start
+
+
+def _same_line(text: str, before: Span, span: Span) -> bool:
+    """Whether ``span`` follows ``before`` on the same line of ``text``."""
+    return before.end > 0 and "\n" not in text[before.end : span.start]
 
 
 def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> tuple[int, int]:

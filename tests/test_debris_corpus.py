@@ -20,6 +20,10 @@ DEBRIS = {
     "also read / related": re.compile(r"(?m)^\s*(Also Read|Related|Read more|READ MORE)\b"),
     "deal widget": re.compile(r"[$£€] ?\d[\d,.]* [$£€] ?\d[\d,.]* \d+ ?% off"),
     "photo caption": re.compile(r"\((Getty Images|AP Photo|Reuters|AFP)[^)]*\)\W*$"),
+    "photo credit": re.compile(
+        r"Photograph: |\((Top )?[Pp]hoto( by|:)|\(Image credit|Image source, |"
+        r"\w / (AFP via )?Getty Images|Credit: Getty"
+    ),
     "more link": re.compile(r"(?m)^\s*MORE: "),
     "newsletter box": re.compile(r"valid email address|skip past newsletter"),
     "headline ending in a quote": re.compile(
@@ -64,6 +68,34 @@ def test_reporting_next_to_debris_stays_quotable():
     kept = sum(len(quotable(a)) for a in holding[:40])
     sentences = sum(len(re.findall(r"[.!?](\s|$)", a["body"])) for a in holding[:40])
     assert kept >= 0.5 * sentences, (kept, sentences)
+
+
+# A caption line ending in its credit: "Mauro Icardi celebrates… in early October.
+# Photograph: Darren Staples/AFP/Getty Images", "Jordan Poyer is… (Sarah Stier / Getty Images)".
+CAPTION_LINE = re.compile(
+    r"(?m)^(?P<caption>[^\n]{25,}?[.!?]) (Photograph: [^\n.]+|\([^()\n]*Getty Images\))$"
+)
+
+
+def test_a_caption_before_its_credit_is_not_quotable_on_real_articles():
+    captions = [(a, m["caption"]) for a in corpus() for m in CAPTION_LINE.finditer(a["body"])]
+    assert len(captions) >= 20
+    leaked = [(a["source"], c) for a, c in captions if any(c in s for s in quotable(a))]
+    assert leaked == []
+
+
+def test_the_sentence_glued_after_an_inline_credit_stays_quotable():
+    """The Age prints its captions inline: "…flanked by their teammates. Credit: Getty Prior
+    had blasted…" — the caption and credit go, "Prior had blasted…" is the report."""
+    (article,) = articles_with("flanked by their teammates. Credit: Getty Prior had blasted")
+    quotes = quotable(article)
+    assert any(q.startswith("Prior had blasted the decision") for q in quotes)
+    assert not any("flanked by their teammates" in q or "Credit:" in q for q in quotes)
+
+
+def test_reporting_about_a_photo_agency_is_not_a_credit():
+    quotes = [q for a in articles_with("Getty Images sued Stability AI") for q in quotable(a)]
+    assert any("Getty Images sued Stability AI" in q for q in quotes)
 
 
 def _article_with(text: str) -> dict:
