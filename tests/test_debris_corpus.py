@@ -138,6 +138,9 @@ GLUED_HEADINGS = {
     "Skullcandy Jib True 2 ": "With the 3.5mm headphone jack quickly going extinct",
     "Hurry Up Chicken Butt ": "The best children’s games are the ones",
     "October 25 ": "The huge-selling American singer has negotiated",
+    "SBF trial: Everything to know from the FTX courtroom ahead of his testimony ": (
+        "Sam Bankman-Fried is in court for alleged fraud"
+    ),
 }
 # Capitalised words before a sentence opener that are the sentence's own.
 NOT_HEADINGS = [
@@ -145,6 +148,12 @@ NOT_HEADINGS = [
     "Chinese Vice Premier He Lifeng also raised the issues",
     "2019’s The Irishman, about a man aging and dying",
     "With The Last of Us on HBO and Resident Evil 4",
+    # a label before a sentence of its own, though a capitalised word follows a lowercase one
+    "HISTORY: In five career games against Pittsburgh, Lamar Jackson has thrown",
+    "Round Eleven: It's more of the same as Canelo is jabbing",
+    "November highlights: David Fincher hit the mark with his assured hitman drama The Killer",
+    "WeWork goes bust: As predicted, flexible office-space firm WeWork has filed",
+    "Alex Heath: Dave is very good at these Q&As.",
 ]
 
 

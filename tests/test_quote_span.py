@@ -73,6 +73,23 @@ def test_a_glued_heading_is_cut_and_a_title_inside_a_sentence_is_not():
         assert heading_length(whole) == 0, whole
 
 
+def test_a_labelled_sentence_case_headline_is_cut_before_the_sentence_under_it():
+    sentence = (
+        "SBF trial: Everything to know from the FTX courtroom ahead of his testimony Sam "
+        "Bankman-Fried is in court for alleged fraud."
+    )
+    assert sentence[heading_length(sentence) :].startswith("Sam Bankman-Fried is in court")
+    for whole in (
+        "Reich: This is not an endorsement.",
+        "Kickoff: They're back under way at Soldier Field, but Martino gets a yellow card.",
+        "LAST WEEK: I surmised that Flowers would be targeted more.",
+        "Memorable postseason moment: Albert Pujols off Brad Lidge?",
+        "True story: At last year’s CES I had to locate an Apple Store.",
+        "Altman backs teen entrepreneurs: Sam Altman is among the backers of an AI startup.",
+    ):
+        assert heading_length(whole) == 0, whole
+
+
 def test_a_fragment_after_a_heading_has_no_lead_in():
     text = "Kelce wanted to meet her. Love Story This finally brings us to the sighting."
     spans = [text[a:b] for a, b, _ in quotable_spans(text)]
