@@ -276,6 +276,16 @@ def leans_on_previous(sentence: str) -> bool:
     return _CONNECTIVE_WITH_SUBJECT.match(text) is None or _POINTS_BACK.search(text) is not None
 
 
+def asks(sentence: str) -> bool:
+    """A sentence that asks ("If you already have a Steam Deck, is the OLED model an
+    incremental improvement?", "“Is this the end?”") rather than reports; "Smith asked:
+    “Why now?”" reports a question."""
+    text = sentence.strip().rstrip(")")
+    if text.endswith("?"):
+        return True
+    return text.endswith(("?”", '?"')) and text[:1] in "“\"‘'"
+
+
 def is_quoted_statement(sentence: str) -> bool:
     """A sentence that is itself a quotation (an email, a statement) the outlet prints."""
     text = sentence.strip()

@@ -17,7 +17,14 @@ from typing import Any
 from .captions import ends_in_credit, glued_credit_end, opens_with_credit
 from .chunking import Span, split_sentences
 from .claims import Claim
-from .debris import dateline_length, heading_length, is_debris, is_fragment, leans_on_previous
+from .debris import (
+    asks,
+    dateline_length,
+    heading_length,
+    is_debris,
+    is_fragment,
+    leans_on_previous,
+)
 from .lead import names_form
 from .lexical import tokenize
 from .verdict import match
@@ -41,22 +48,15 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
     previous = Span(0, 0)
     for span in split_sentences(text):
         start = span.start + dateline_length(span.of(text))
-        credited = opens_with_credit(text[start : span.end])
-        if credited and _same_line(text, previous, span) and spans and spans[-1][1] == previous.end:
+        if _captioned(text, previous, span, start) and spans and spans[-1][1] == previous.end:
             spans.pop()  # the sentence before a photo's credit is its caption
         previous = span
-        after = _after_credit(text, start, span.end)
-        if after < 0 or is_debris(text[after : span.end]):
-            run = []
+        opening = _opening(text, start, span.end)
+        if opening != start:
+            run = []  # debris, a credit or a heading: nothing before it is a lead-in
+        if opening < 0:
             continue
-        if after > start:
-            start, run = after, []
-        heading = heading_length(text[start : span.end])
-        if heading:
-            start += heading
-            run = []  # a heading opens a section: nothing before it is a lead-in
-            if is_debris(text[start : span.end]):
-                continue
+        start = opening
         if not is_fragment(text[start : span.end]):
             run = [(start, span.end)]
         elif run:
@@ -68,6 +68,21 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
         if text[first : span.end].rstrip().endswith(":"):
             run = []
     return spans
+
+
+def _captioned(text: str, previous: Span, span: Span, start: int) -> bool:
+    """Whether the sentence at ``start`` is a photo's credit on the line of ``previous``."""
+    return opens_with_credit(text[start : span.end]) and _same_line(text, previous, span)
+
+
+def _opening(text: str, start: int, end: int) -> int:
+    """Where the quotable text of the sentence ``text[start:end]`` begins: after a photo
+    credit or a heading glued before it; -1 when none of it is quotable."""
+    start = _after_credit(text, start, end)
+    if start < 0 or is_debris(text[start:end]):
+        return -1
+    start += heading_length(text[start:end])
+    return -1 if is_debris(text[start:end]) else start
 
 
 def _after_credit(text: str, start: int, end: int) -> int:
@@ -95,15 +110,23 @@ def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> t
     leans on, and further back while that one leans on its own previous sentence ("He
     asked… He was concerned…"), but "But Amodei was unhappy…" needs no lead-in. Of two as
     short, the earlier. A run with no key term is kept whole.
+
+    A question ("…or a well-meaning founder?") is no evidence: it carries no term, a quote
+    neither opens nor ends on one, and the sentence answering it ("But Bankman-Fried… was
+    no liar") is quoted without it.
     """
     if len(sentences) != len(carried):
         raise ValueError("one set of carried terms per sentence")
+    asked = [asks(s) for s in sentences]
+    carried = [frozenset() if question else c for question, c in zip(asked, carried)]
     needed = frozenset().union(*carried)
-    best = (0, len(sentences) - 1)
+    best = _without_questions(asked)
     if not needed:
         return best
     for first in range(len(sentences)):
-        if first and leans_on_previous(sentences[first]):
+        if asked[first]:
+            continue
+        if first and leans_on_previous(sentences[first]) and not asked[first - 1]:
             continue
         have: frozenset[str] = frozenset()
         for last in range(first, len(sentences)):
@@ -113,6 +136,13 @@ def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> t
                     best = (first, last)
                 break
     return best
+
+
+def _without_questions(asked: Sequence[bool]) -> tuple[int, int]:
+    """The run's ``(first, last)`` without the questions at its ends (all of it if it only
+    asks)."""
+    kept = [i for i, question in enumerate(asked) if not question]
+    return (kept[0], kept[-1]) if kept else (0, len(asked) - 1)
 
 
 def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[str] = ()) -> Any:
@@ -134,7 +164,10 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
     words = [frozenset(tokenize(s)) for s in sentences]
     terms = frozenset().union(*(c.terms for c in claims))
     about = [_without_names(c) for c in claims]
-    scores = [max((match(c, w, weights) for c in about), default=0.0) for w in words]
+    scores = [
+        0.0 if asks(s) else max((match(c, w, weights) for c in about), default=0.0)
+        for s, w in zip(sentences, words)
+    ]  # a question sets no bar for the sentences that answer it
     bar = RELEVANT * max(scores)
     own = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
     gains = [max((match(c, w, weights) for c in claims), default=0.0) for w in own]

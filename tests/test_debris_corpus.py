@@ -207,3 +207,20 @@ def test_on_a_real_article_the_fragment_after_the_answer_is_quoted_only_when_ask
     )
     (quote,) = [c.quote for c in accused.citations if "overcharge sellers" in c.quote]
     assert quote.startswith("Amazon tumbled 4 per cent")  # "They" with its lead-in
+
+
+def test_a_question_in_a_quote_gives_way_to_the_sentence_answering_it():
+    """Fortune's "…or a well-meaning founder? But Bankman-Fried… was no liar, according to
+    Mark Cohen" and The Roar's "The question is: how can New Zealand’s All Blacks…? It would
+    seem that… the All Blacks are playing for themselves" quote the answer, not the
+    question (dev-856, dev-538)."""
+    (fortune,) = articles_with("…or a well-meaning founder?")
+    asked = "Was Bankman-Fried a con man or a well-meaning founder, according to his lawyers?"
+    quotes = [c.quote for c in answer_from(fortune, asked).citations]
+    assert any(q.startswith("But Bankman-Fried, whose cheekbones") for q in quotes)
+    assert not any("well-meaning founder?" in q for q in quotes)
+    (roar,) = articles_with("It would seem that, as the Springboks play for their country")
+    asked = "Are the All Blacks playing for themselves against the Springboks' momentum?"
+    quotes = [c.quote for c in answer_from(roar, asked).citations]
+    assert any(q.startswith("It would seem that, as the Springboks") for q in quotes)
+    assert not any("?" in q for q in quotes)
