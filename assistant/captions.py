@@ -11,7 +11,7 @@ import re
 _AGENCY = (
     r"(?:Getty(?: ?Images)?(?: Plus)?|AAP(?: Image)?|AP(?: Photo)?|AFP|Reuters(?: Pool)?|"
     r"Bloomberg(?: Businessweek)?|EPA|Shutterstock|iStock(?:photo)?|Alamy|PA(?: Images)?|"
-    r"Pool|Imago|USA TODAY Sports|Unsplash)"
+    r"Pool|Imago|USA TODAY Sports|Unsplash|AFL Photos)"
 )
 # A credit's label at the sentence's opening: "Credit:", "(Image credit:", "Photograph:",
 # "(Top photo of Game 2…: ", "Photo by", "Image source,", "Embed from Getty Images", "via Getty".
@@ -30,11 +30,18 @@ _AGENCY_IN = re.compile(rf"(?<![\w-]){_AGENCY}(?![\w-])")
 _NAME_WORD = re.compile(r"^[(©]?[A-Z0-9][\w.'’&-]*[),]?$|^(?:via|file|and|of|the|for|de|&)$")
 # A credit glued before the article's next sentence: "Credit: Getty Prior had blasted…",
 # "Credit: Jason McDonald/Netflix My top Netflix recommendation…".
+# "Credit: Jay Brooks The role of Barry the Bear…", "Credit: Alex Ellinghausen “It would…":
+# a name of capitalised words, then a quotation or a word that opens a sentence.
+_OPENING = (
+    r"(?=[“\"]|(?:The|A|An|It|It’s|He|She|They|We|I|In|For|As|When|After|But|And|This|That|"
+    r"Like|While|With|On|At)\s)"
+)
 _GLUED = re.compile(
     r"(?:^|(?<=\s))(?:(?:Mandatory|Image|Photo|Picture) )?Credits?:\s+"
-    rf"(?:(?:[A-Z][\w.'’-]*,?\s+){{0,4}}?{_AGENCY}(?:(?:,\s*|\s*/\s*|\s+){_AGENCY})*|"
+    rf"(?:(?:(?:[A-Z][\w.'’-]*,?\s+){{0,4}}?{_AGENCY}(?:(?:,\s*|\s*/\s*|\s+){_AGENCY})*|"
     r"(?:[A-Z][\w.'’-]*\s+){0,3}?[\w.'’-]+/[\w.'’-]+(?:/[\w.'’-]+)*)"
-    r"\s+(?=[A-Z0-9“\"‘'])"
+    r"\s+(?=[A-Z0-9“\"‘'])|"
+    rf"(?:[A-Z][\w.'’+-]*\s+){{1,3}}?{_OPENING})"
 )
 # A parenthesised credit ending a caption: "Will and Jada in 2000 (Getty)",
 # "…slip away (AFP via Getty Images)", "(Photo by Marc Atkins, Getty Images)".

@@ -78,8 +78,13 @@ def _captioned(text: str, previous: Span, span: Span, start: int) -> bool:
 def _opening(text: str, start: int, end: int) -> int:
     """Where the quotable text of the sentence ``text[start:end]`` begins: after a photo
     credit or a heading glued before it; -1 when none of it is quotable."""
-    start = _after_credit(text, start, end)
-    if start < 0 or is_debris(text[start:end]):
+    glued = _after_credit(text, start, end)
+    if glued < 0:
+        return -1
+    if glued > start:  # "Credit: Getty Images Loading Earlier today, he was…"
+        glued += dateline_length(text[glued:end])
+    start = glued
+    if is_debris(text[start:end]):
         return -1
     start += heading_length(text[start:end])
     return -1 if is_debris(text[start:end]) else start

@@ -64,6 +64,14 @@ def test_a_sentence_glued_after_a_credit_is_quoted_without_it():
     sentence = "Credit: Jason McDonald/Netflix My top Netflix recommendation is Maestro."
     assert sentence[glued_credit_end(sentence) :].startswith("My top Netflix")
     assert glued_credit_end("Credit: Binge My top Binge recommendation is Strife.") == 0
+    # a photographer's name, then a word or a quotation that opens a sentence
+    for credited, sentence in (
+        ("Credit: Jay Brooks ", "The role of Barry the Bear was deceptively hard."),
+        ("Credit: AFL Photos / Getty Images ", "The Bulldogs held their own."),
+        ("Credit: Eddie Jim ", "“We shed a few tears,” Adams said."),
+    ):
+        assert glued_credit_end(credited + sentence) == len(credited), credited
+    assert glued_credit_end("Credit: Eddie Jim Maynard initially baulked at the question.") == 0
 
 
 def test_a_caption_ending_in_a_parenthesised_credit_is_not_quoted():
