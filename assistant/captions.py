@@ -28,10 +28,10 @@ _LABEL = re.compile(
 # "Carlos Jasso | Bloomberg | Getty Images", "(AFP via Getty Images)".
 _AGENCY_IN = re.compile(rf"(?<![\w-]){_AGENCY}(?![\w-])")
 _NAME_WORD = re.compile(r"^[(©]?[A-Z0-9][\w.'’&-]*[),]?$|^(?:via|file|and|of|the|for|de|&)$")
-# A credit glued before the article's next sentence: "Credit: Getty Prior had blasted…",
-# "Credit: Jason McDonald/Netflix My top Netflix recommendation…".
-# "Credit: Jay Brooks The role of Barry the Bear…", "Credit: Alex Ellinghausen “It would…":
-# a name of capitalised words, then a quotation or a word that opens a sentence.
+# A credit glued before the article's next sentence: agencies ("Credit: Getty Prior had
+# blasted…"), a name with a slash ("Credit: Jason McDonald/Netflix My top Netflix…"), or a
+# name of capitalised words, then a quotation or a word that opens a sentence ("Credit: Jay
+# Brooks The role of Barry the Bear…", "Credit: Alex Ellinghausen “It would…").
 _OPENING = (
     r"(?=[“\"]|(?:The|A|An|It|It’s|He|She|They|We|I|In|For|As|When|After|But|And|This|That|"
     r"Like|While|With|On|At)\s)"

@@ -42,7 +42,9 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
     """The ``(start, end, run)`` spans of ``text`` that may be quoted: each sentence that is
     not debris, without a leading dateline or glued heading; a fragment with the sentences it
     leans on, ``run`` then holding each sentence's span (else empty). A fragment right after
-    debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped."""
+    debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped.
+    A photo's credit and its caption (the sentence before the credit on its line) are not
+    quotable; a sentence glued after a credit ("Credit: Getty Prior had blasted…") is."""
     spans: list[tuple[int, int, Run]] = []
     run: list[tuple[int, int]] = []  # the last quotable sentence and its lead-ins
     previous = Span(0, 0)
