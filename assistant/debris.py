@@ -159,6 +159,9 @@ def heading_length(sentence: str) -> int:
     words = list(re.finditer(r"\S+", sentence))[: _HEADING_WORDS + 2]
     if len(words) < 3 or words[0].group() in _OPENERS:
         return 0
+    colon = _colon_heading_length(sentence)
+    if colon:
+        return colon
     for index, found in enumerate(words):
         word = found.group()
         if index and _opens_after_heading(words, index):
@@ -166,6 +169,56 @@ def heading_length(sentence: str) -> int:
         if not _title_word(word):
             return 0
     return 0
+
+
+# A labelled sentence-case headline glued before the sentence under it: "SBF trial: Everything
+# to know from the FTX courtroom ahead of his testimony Sam Bankman-Fried is in court…". The
+# label has a lowercase letter (CBSSports' "HISTORY: In five career games against Pittsburgh,
+# Lamar Jackson has…" labels a sentence), the headline no stop, comma or verb of its own.
+_LABEL = re.compile(r"^(?=[^:]*[a-z])[A-Z][^\s:]*(?: [^\s:]+){0,3}:\s+")
+_VERBS = set(
+    "is are was were has have had will would can could said says told did does may might "
+    "must should announced revealed".split()
+)
+_LINKS = set(
+    "that as but and or than if when because so while where after before since against with "
+    "without like".split()
+)
+_PRONOUNS = set("i we he she they it you there this that these those".split())
+_NOT_IN_HEADLINE = re.compile(r"[,.;:!?\"“”()]|n[’']t$|^[a-z]\w*[’']s$")
+
+
+def _colon_heading_length(sentence: str) -> int:
+    """Characters of a "Label: sentence-case headline " glued before a sentence, or 0: the
+    headline's last word is lowercase, the next capitalised one ("Sam") opens a sentence
+    whose verb follows its name ("Sam Bankman-Fried is")."""
+    label = _LABEL.match(sentence)
+    if not label:
+        return 0
+    words = list(re.finditer(r"\S+", sentence[label.end() :]))[: _HEADING_WORDS + 6]
+    texts = [w.group() for w in words]
+    if not texts or texts[0].lower() in _PRONOUNS or not texts[0][0].isupper():
+        return 0
+    for index in range(1, len(texts) - 1):
+        before = texts[index - 1]
+        if _NOT_IN_HEADLINE.search(before) or before.lower() in _VERBS:
+            return 0
+        if index < 3 or not texts[index][0].isupper() or not before[0].islower():
+            continue
+        if before in _TITLE_SMALL or before in _LINKS:
+            continue  # "from the FTX courtroom": a name inside the headline
+        if not _names_then_verb(texts[index:]):
+            return 0
+        return label.end() + words[index].start()
+    return 0
+
+
+def _names_then_verb(words: list[str]) -> bool:
+    """One to three capitalised words and then a verb: "Sam Bankman-Fried is…"."""
+    for count in range(1, 4):
+        if count < len(words) and words[count] in _VERBS:
+            return all(w[0].isupper() for w in words[:count])
+    return False
 
 
 def _opens_after_heading(words: list[re.Match[str]], index: int) -> bool:
@@ -221,6 +274,16 @@ def leans_on_previous(sentence: str) -> bool:
     if not is_fragment(text):
         return False
     return _CONNECTIVE_WITH_SUBJECT.match(text) is None or _POINTS_BACK.search(text) is not None
+
+
+def asks(sentence: str) -> bool:
+    """A sentence that asks ("If you already have a Steam Deck, is the OLED model an
+    incremental improvement?", "“Is this the end?”") rather than reports; "Smith asked:
+    “Why now?”" reports a question."""
+    text = sentence.strip().rstrip(")")
+    if text.endswith("?"):
+        return True
+    return text.endswith(("?”", '?"')) and text[:1] in "“\"‘'"
 
 
 def is_quoted_statement(sentence: str) -> bool:

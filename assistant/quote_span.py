@@ -14,9 +14,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .chunking import split_sentences
+from .captions import ends_in_credit, glued_credit_end, opens_with_credit
+from .chunking import Span, split_sentences
 from .claims import Claim
-from .debris import dateline_length, heading_length, is_debris, is_fragment, leans_on_previous
+from .debris import (
+    asks,
+    dateline_length,
+    heading_length,
+    is_debris,
+    is_fragment,
+    leans_on_previous,
+)
 from .lead import names_form
 from .lexical import tokenize
 from .referents import referent
@@ -35,20 +43,23 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
     """The ``(start, end, run)`` spans of ``text`` that may be quoted: each sentence that is
     not debris, without a leading dateline or glued heading; a fragment with the sentences it
     leans on, ``run`` then holding each sentence's span (else empty). A fragment right after
-    debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped."""
+    debris, a heading or an attribution line ("… reports:") has no lead-in and is skipped.
+    A photo's credit and its caption (the sentence before the credit on its line) are not
+    quotable; a sentence glued after a credit ("Credit: Getty Prior had blasted…") is."""
     spans: list[tuple[int, int, Run]] = []
     run: list[tuple[int, int]] = []  # the last quotable sentence and its lead-ins
+    previous = Span(0, 0)
     for span in split_sentences(text):
         start = span.start + dateline_length(span.of(text))
-        if is_debris(text[start : span.end]):
-            run = []
+        if _captioned(text, previous, span, start) and spans and spans[-1][1] == previous.end:
+            spans.pop()  # the sentence before a photo's credit is its caption
+        previous = span
+        opening = _opening(text, start, span.end)
+        if opening != start:
+            run = []  # debris, a credit or a heading: nothing before it is a lead-in
+        if opening < 0:
             continue
-        heading = heading_length(text[start : span.end])
-        if heading:
-            start += heading
-            run = []  # a heading opens a section: nothing before it is a lead-in
-            if is_debris(text[start : span.end]):
-                continue
+        start = opening
         if not is_fragment(text[start : span.end]):
             run = [(start, span.end)]
         elif run:
@@ -62,6 +73,42 @@ def quotable_spans(text: str) -> list[tuple[int, int, Run]]:
     return spans
 
 
+def _captioned(text: str, previous: Span, span: Span, start: int) -> bool:
+    """Whether the sentence at ``start`` is a photo's credit on the line of ``previous``."""
+    return opens_with_credit(text[start : span.end]) and _same_line(text, previous, span)
+
+
+def _opening(text: str, start: int, end: int) -> int:
+    """Where the quotable text of the sentence ``text[start:end]`` begins: after a photo
+    credit or a heading glued before it; -1 when none of it is quotable."""
+    glued = _after_credit(text, start, end)
+    if glued < 0:
+        return -1
+    if glued > start:  # "Credit: Getty Images Loading Earlier today, he was…"
+        glued += dateline_length(text[glued:end])
+    start = glued
+    if is_debris(text[start:end]):
+        return -1
+    start += heading_length(text[start:end])
+    return -1 if is_debris(text[start:end]) else start
+
+
+def _after_credit(text: str, start: int, end: int) -> int:
+    """Where the article's text resumes in the sentence ``text[start:end]`` after a photo
+    credit glued into it ("Credit: Getty Prior had blasted…"): ``start`` without one, -1
+    when the sentence is a credit or a caption ending in one."""
+    sentence = text[start:end]
+    glued = glued_credit_end(sentence)
+    if glued:
+        return start + glued
+    return -1 if opens_with_credit(sentence) or ends_in_credit(sentence) else start
+
+
+def _same_line(text: str, before: Span, span: Span) -> bool:
+    """Whether ``span`` follows ``before`` on the same line of ``text``."""
+    return before.end > 0 and "\n" not in text[before.end : span.start]
+
+
 def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> tuple[int, int]:
     """``(first, last)`` indices of the sentences of a run to quote.
 
@@ -71,15 +118,23 @@ def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> t
     leans on, and further back while that one leans on its own previous sentence ("He
     asked… He was concerned…"), but "But Amodei was unhappy…" needs no lead-in. Of two as
     short, the earlier. A run with no key term is kept whole.
+
+    A question ("…or a well-meaning founder?") is no evidence: it carries no term, a quote
+    neither opens nor ends on one, and the sentence answering it ("But Bankman-Fried… was
+    no liar") is quoted without it.
     """
     if len(sentences) != len(carried):
         raise ValueError("one set of carried terms per sentence")
+    asked = [asks(s) for s in sentences]
+    carried = [frozenset() if question else c for question, c in zip(asked, carried)]
     needed = frozenset().union(*carried)
-    best = (0, len(sentences) - 1)
+    best = _without_questions(asked)
     if not needed:
         return best
     for first in range(len(sentences)):
-        if first and leans_on_previous(sentences[first]):
+        if asked[first]:
+            continue
+        if first and leans_on_previous(sentences[first]) and not asked[first - 1]:
             continue
         have: frozenset[str] = frozenset()
         for last in range(first, len(sentences)):
@@ -89,6 +144,13 @@ def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> t
                     best = (first, last)
                 break
     return best
+
+
+def _without_questions(asked: Sequence[bool]) -> tuple[int, int]:
+    """The run's ``(first, last)`` without the questions at its ends (all of it if it only
+    asks)."""
+    kept = [i for i, question in enumerate(asked) if not question]
+    return (kept[0], kept[-1]) if kept else (0, len(asked) - 1)
 
 
 def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[str] = ()) -> Any:
@@ -110,7 +172,10 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
     words = [frozenset(tokenize(s)) for s in sentences]
     terms = frozenset().union(*(c.terms for c in claims))
     about = [_without_names(c) for c in claims]
-    scores = [max((match(c, w, weights) for c in about), default=0.0) for w in words]
+    scores = [
+        0.0 if asks(s) else max((match(c, w, weights) for c in about), default=0.0)
+        for s, w in zip(sentences, words)
+    ]  # a question sets no bar for the sentences that answer it
     bar = RELEVANT * max(scores)
     own = [w.difference(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
     gains = [max((match(c, w, weights) for c in claims), default=0.0) for w in own]

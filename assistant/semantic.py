@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .claims import Claim, on_day
+from .debris import asks
 from .outlets import outlet_aliases
 from .verdict import Support, match
 
@@ -139,6 +140,7 @@ def _pool(need: Need, weights: dict[str, float]) -> list:
         for c in need.candidates
         if (claim.outlet is None or c.outlet == claim.outlet)
         and len((claim.terms - claim.names) & c.words) >= MIN_SHARED_TERMS
+        and not asks(c.text)  # "Is T.J. Hockenson playing Week 10?" answers nothing
     ]
     if need.weak is not None:
         pool.sort(key=lambda c: -match(claim, c.words, weights))

@@ -20,6 +20,10 @@ DEBRIS = {
     "also read / related": re.compile(r"(?m)^\s*(Also Read|Related|Read more|READ MORE)\b"),
     "deal widget": re.compile(r"[$£€] ?\d[\d,.]* [$£€] ?\d[\d,.]* \d+ ?% off"),
     "photo caption": re.compile(r"\((Getty Images|AP Photo|Reuters|AFP)[^)]*\)\W*$"),
+    "photo credit": re.compile(
+        r"Photograph: |\((Top )?[Pp]hoto( by|:)|\(Image credit|Image source, |"
+        r"\w / (AFP via )?Getty Images|Credit: Getty"
+    ),
     "more link": re.compile(r"(?m)^\s*MORE: "),
     "newsletter box": re.compile(r"valid email address|skip past newsletter"),
     "headline ending in a quote": re.compile(
@@ -66,6 +70,34 @@ def test_reporting_next_to_debris_stays_quotable():
     assert kept >= 0.5 * sentences, (kept, sentences)
 
 
+# A caption line ending in its credit: "Mauro Icardi celebrates… in early October.
+# Photograph: Darren Staples/AFP/Getty Images", "Jordan Poyer is… (Sarah Stier / Getty Images)".
+CAPTION_LINE = re.compile(
+    r"(?m)^(?P<caption>[^\n]{25,}?[.!?]) (Photograph: [^\n.]+|\([^()\n]*Getty Images\))$"
+)
+
+
+def test_a_caption_before_its_credit_is_not_quotable_on_real_articles():
+    captions = [(a, m["caption"]) for a in corpus() for m in CAPTION_LINE.finditer(a["body"])]
+    assert len(captions) >= 20
+    leaked = [(a["source"], c) for a, c in captions if any(c in s for s in quotable(a))]
+    assert leaked == []
+
+
+def test_the_sentence_glued_after_an_inline_credit_stays_quotable():
+    """The Age prints its captions inline: "…flanked by their teammates. Credit: Getty Prior
+    had blasted…" — the caption and credit go, "Prior had blasted…" is the report."""
+    (article,) = articles_with("flanked by their teammates. Credit: Getty Prior had blasted")
+    quotes = quotable(article)
+    assert any(q.startswith("Prior had blasted the decision") for q in quotes)
+    assert not any("flanked by their teammates" in q or "Credit:" in q for q in quotes)
+
+
+def test_reporting_about_a_photo_agency_is_not_a_credit():
+    quotes = [q for a in articles_with("Getty Images sued Stability AI") for q in quotable(a)]
+    assert any("Getty Images sued Stability AI" in q for q in quotes)
+
+
 def _article_with(text: str) -> dict:
     return next(a for a in corpus() if text in a["body"])
 
@@ -106,6 +138,9 @@ GLUED_HEADINGS = {
     "Skullcandy Jib True 2 ": "With the 3.5mm headphone jack quickly going extinct",
     "Hurry Up Chicken Butt ": "The best children’s games are the ones",
     "October 25 ": "The huge-selling American singer has negotiated",
+    "SBF trial: Everything to know from the FTX courtroom ahead of his testimony ": (
+        "Sam Bankman-Fried is in court for alleged fraud"
+    ),
 }
 # Capitalised words before a sentence opener that are the sentence's own.
 NOT_HEADINGS = [
@@ -113,6 +148,12 @@ NOT_HEADINGS = [
     "Chinese Vice Premier He Lifeng also raised the issues",
     "2019’s The Irishman, about a man aging and dying",
     "With The Last of Us on HBO and Resident Evil 4",
+    # a label before a sentence of its own, though a capitalised word follows a lowercase one
+    "HISTORY: In five career games against Pittsburgh, Lamar Jackson has thrown",
+    "Round Eleven: It's more of the same as Canelo is jabbing",
+    "November highlights: David Fincher hit the mark with his assured hitman drama The Killer",
+    "WeWork goes bust: As predicted, flexible office-space firm WeWork has filed",
+    "Alex Heath: Dave is very good at these Q&As.",
 ]
 
 
@@ -166,3 +207,20 @@ def test_on_a_real_article_the_fragment_after_the_answer_is_quoted_only_when_ask
     )
     (quote,) = [c.quote for c in accused.citations if "overcharge sellers" in c.quote]
     assert quote.startswith("Amazon tumbled 4 per cent")  # "They" with its lead-in
+
+
+def test_a_question_in_a_quote_gives_way_to_the_sentence_answering_it():
+    """Fortune's "…or a well-meaning founder? But Bankman-Fried… was no liar, according to
+    Mark Cohen" and The Roar's "The question is: how can New Zealand’s All Blacks…? It would
+    seem that… the All Blacks are playing for themselves" quote the answer, not the
+    question (dev-856, dev-538)."""
+    (fortune,) = articles_with("…or a well-meaning founder?")
+    asked = "Was Bankman-Fried a con man or a well-meaning founder, according to his lawyers?"
+    quotes = [c.quote for c in answer_from(fortune, asked).citations]
+    assert any(q.startswith("But Bankman-Fried, whose cheekbones") for q in quotes)
+    assert not any("well-meaning founder?" in q for q in quotes)
+    (roar,) = articles_with("It would seem that, as the Springboks play for their country")
+    asked = "Are the All Blacks playing for themselves against the Springboks' momentum?"
+    quotes = [c.quote for c in answer_from(roar, asked).citations]
+    assert any(q.startswith("It would seem that, as the Springboks") for q in quotes)
+    assert not any("?" in q for q in quotes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from langchain_core.documents import Document
 
-from assistant.debris import heading_length, leans_on_previous
+from assistant.debris import asks, heading_length, leans_on_previous
 from assistant.extractive import ExtractiveAnswerer
 from assistant.quote_span import kept_range, quotable_spans
 
@@ -73,6 +73,23 @@ def test_a_glued_heading_is_cut_and_a_title_inside_a_sentence_is_not():
         assert heading_length(whole) == 0, whole
 
 
+def test_a_labelled_sentence_case_headline_is_cut_before_the_sentence_under_it():
+    sentence = (
+        "SBF trial: Everything to know from the FTX courtroom ahead of his testimony Sam "
+        "Bankman-Fried is in court for alleged fraud."
+    )
+    assert sentence[heading_length(sentence) :].startswith("Sam Bankman-Fried is in court")
+    for whole in (
+        "Reich: This is not an endorsement.",
+        "Kickoff: They're back under way at Soldier Field, but Martino gets a yellow card.",
+        "LAST WEEK: I surmised that Flowers would be targeted more.",
+        "Memorable postseason moment: Albert Pujols off Brad Lidge?",
+        "True story: At last year’s CES I had to locate an Apple Store.",
+        "Altman backs teen entrepreneurs: Sam Altman is among the backers of an AI startup.",
+    ):
+        assert heading_length(whole) == 0, whole
+
+
 def test_a_fragment_after_a_heading_has_no_lead_in():
     text = "Kelce wanted to meet her. Love Story This finally brings us to the sighting."
     spans = [text[a:b] for a, b, _ in quotable_spans(text)]
@@ -132,3 +149,27 @@ def test_a_fragment_holding_a_name_of_the_part_its_lead_in_lacks_stays():
         "Are the All Blacks favourites against Argentina in the semi-final?", [document(text)]
     )
     assert run in [c.quote for c in answer.citations]
+
+
+def test_a_question_is_no_evidence_and_the_sentence_answering_it_stands_without_it():
+    run = [
+        "Was he a con man, or a well-meaning founder?",
+        "But Bankman-Fried was no liar, according to Mark Cohen, one of his lawyers.",
+    ]
+    assert kept_range(run, [terms("founder"), terms("liar")]) == (1, 1)
+    leaning = [
+        "The question is: can the All Blacks win?",
+        "It would seem they play for themselves.",
+    ]
+    assert kept_range(leaning, [terms("black"), terms("black")]) == (1, 1)
+    assert kept_range(["Will it work?", "It will, he said."], [NONE, NONE]) == (1, 1)
+    # ...a question inside the run still keeps the lead-in its answer leans on
+    chain = ["Smith signed the deal in May.", "Why?", "He needed the money."]
+    assert kept_range(chain, [terms("deal"), NONE, terms("money")]) == (0, 2)
+
+
+def test_a_sentence_asks_when_it_ends_in_a_question_of_its_own():
+    assert asks("If you already have a Steam Deck, is the OLED model an incremental improvement?")
+    assert asks("“Is this the end?”")
+    assert not asks("Smith asked: “Why now?”")
+    assert not asks("“Why now?” Smith asked.")

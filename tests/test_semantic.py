@@ -114,3 +114,13 @@ def test_a_quoted_phrase_opening_with_a_common_word_is_not_a_name():
     assert not any(name.startswith("Players") for name in names)
     assert "Warlocks" in names
     assert "Jada Pinkett Smith" in salient_names("Is “Jada Pinkett Smith” quoted?", [])
+
+
+def test_a_question_closest_in_meaning_is_not_quoted_for_the_part(real_embeddings):
+    """ "Is T.J. Hockenson playing Week 10?" is closest in meaning to a part about his playing
+    but says nothing of it: the sentence that does is quoted (dev-381, dev-771)."""
+    asked = "Was the harbour walkout finished once the wage demands of the workers were met?"
+    post = f"The mayor opened a new bridge over the river on Friday. {asked} {OTHER_WORDS}"
+    answer = ExtractiveAnswerer(real_embeddings).answer(QUESTION, _documents(post))
+    cited = [c.quote for c in answer.citations if c.outlet == "Baltic Post"]
+    assert cited == [OTHER_WORDS], answer.text
