@@ -106,6 +106,11 @@ class Assistant:
         retrieved article when its retrieved chunks miss a part of the question)."""
         return [chunk.document() for chunk in self.store.chunks(article_ids=article_ids)]
 
+    def _chunks_naming(self, name: str) -> list[Document]:
+        """Chunks anywhere in the index that name ``name`` (the extractive answerer's check
+        before it says the articles do not mention it)."""
+        return [chunk.document() for chunk in self.store.chunks_containing(name)]
+
     def _index_outlets(self) -> list[str]:
         """Outlets with articles in the index (the extractive answerer's "none indexed")."""
         return self.store.lexical().outlet_names
@@ -141,6 +146,7 @@ class Assistant:
                     self.embeddings,
                     outlets=self._index_outlets,
                     article_chunks=self._article_chunks,
+                    chunks_naming=self._chunks_naming,
                 )
             else:
                 from .generative import make_generative_answerer
@@ -155,7 +161,10 @@ class Assistant:
             return self.answerer
         if self._extractive is None:
             self._extractive = ExtractiveAnswerer(
-                self.embeddings, outlets=self._index_outlets, article_chunks=self._article_chunks
+                self.embeddings,
+                outlets=self._index_outlets,
+                article_chunks=self._article_chunks,
+                chunks_naming=self._chunks_naming,
             )
         return self._extractive
 

@@ -112,6 +112,7 @@ class ExtractiveAnswerer:
         config: ExtractiveConfig | None = None,
         outlets: Callable[[], list[str]] | None = None,
         article_chunks: Callable[[set[str]], list[Document]] | None = None,
+        chunks_naming: Callable[[str], list[Document]] | None = None,
     ):
         self.embeddings = embeddings
         self.config = config or ExtractiveConfig()
@@ -119,6 +120,13 @@ class ExtractiveAnswerer:
         # every chunk of given articles: a part the retrieved chunks miss is looked for in the
         # rest of the retrieved articles before the answer says nothing matches it
         self.article_chunks = article_chunks
+        # chunks anywhere in the index naming a name: "do not mention X" only when none does
+        self.chunks_naming = chunks_naming
+
+    def _missing(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
+        """Salient names no passage holds, but words of an indexed outlet's name."""
+        known = self.outlets() if self.outlets is not None else []
+        return [n for n in _missing_names(parts, documents) if not _of_outlet_name(n, known)]
 
     def _unindexed(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
         """Outlets the question asks about that the index holds no article from (without an
@@ -154,9 +162,15 @@ class ExtractiveAnswerer:
             # others' articles would answer a different question
             return not_from(question, unindexed, indexed=self.outlets is not None)
         rest = RestOfArticles(self.article_chunks, self._candidates, documents, terms)
-        missing = _missing_names(parts, documents)
+        missing = self._missing(parts, documents)
         if missing:  # a name the retrieved chunks lack may be in the rest of their articles
-            missing = _missing_names(parts, documents + rest.documents())
+            missing = self._missing(parts, documents + rest.documents())
+        if missing and self.chunks_naming is not None:  # ...or in other articles of the index
+            extra = _naming_chunks(self.chunks_naming, missing, documents + rest.documents())
+            if extra:
+                documents = documents + extra
+                candidates = self._candidates(documents, terms)
+                missing = self._missing(parts, documents + rest.documents())
         if missing and (len(missing) == len(parts.names) or parts.kind == "open"):
             return not_mentioned(question, missing, refused=len(missing) == len(parts.names))
         claims = claims_of(parts, sorted({_outlet_of(d) for d in documents}))
@@ -188,7 +202,8 @@ class ExtractiveAnswerer:
         chosen, selection = _trimmed_quotes(chosen, selection, forms if lead else [])
         if lead_keys:  # trimming moves a quote's ends: its key too
             lead_keys = [c.key for c in chosen if names_answer(parts, forms, c)]
-        unquoted = _unquoted_names(parts, candidates)
+        known = self.outlets() if self.outlets is not None else []
+        unquoted = [n for n in _unquoted_names(parts, candidates) if not _of_outlet_name(n, known)]
         # a single-part question's answer is its lead and quotes: a note on "its part" would
         # only say the question's words are not all quoted; the yes/no lead says it itself
         told = parts.kind == "yes_no" or (bool(lead) and len(selection.supports) == 1)
@@ -469,6 +484,18 @@ def _is_among(name: str, outlets: list[str]) -> bool:
     )
 
 
+def _naming_chunks(naming, names: list[str], have: list[Document]) -> list[Document]:
+    """The index's chunks naming any of ``names`` that are not among ``have``."""
+    seen = {chunk_key(d) for d in have}
+    extra = []
+    for name in names:
+        for document in naming(name):
+            if chunk_key(document) not in seen:
+                seen.add(chunk_key(document))
+                extra.append(document)
+    return extra
+
+
 def _missing_names(parts: QuestionParts, documents: list[Document]) -> list[str]:
     """Salient names of the question that no retrieved passage contains."""
     return _not_named(parts.names, " ".join(d.page_content for d in documents))
@@ -477,6 +504,13 @@ def _missing_names(parts: QuestionParts, documents: list[Document]) -> list[str]
 def _unquoted_names(parts: QuestionParts, candidates: list[_Candidate]) -> list[str]:
     """Salient names of the question that no quotable sentence contains."""
     return _not_named(parts.names, " ".join(c.text for c in candidates))
+
+
+def _of_outlet_name(name: str, outlets: list[str]) -> bool:
+    """Whether ``name`` is words of an indexed outlet's name ("FOX News", "Health" of "FOX
+    News - Health"): an outlet, not something its articles must mention."""
+    words = set(name.split())
+    return any(words <= set(outlet.split()) for outlet in outlets)
 
 
 def _not_named(names: list[str], text: str) -> list[str]:

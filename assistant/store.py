@@ -288,6 +288,22 @@ class IndexStore(IndexWriter):
                 return parse_chunks(collection.get(where=where, include=include))
             return parse_chunks(collection.get(include=include))
 
+    def chunks_containing(self, text: str, limit: int = 8) -> list[StoredChunk]:
+        """Up to ``limit`` chunks of the active collection whose text holds ``text`` exactly
+        (case-sensitive): whether the index mentions a name at all, not only what was
+        retrieved."""
+        if not text.strip():
+            return []
+        with self.reading() as state:
+            if not state.active:
+                return []
+            got = self.collection().get(
+                where_document={"$contains": text},
+                limit=limit,
+                include=["documents", "metadatas"],
+            )
+            return parse_chunks(got)
+
     def _index_id(self) -> str:
         """This index's id, tagged on its collections (a shared server holds other indexes)."""
         index_id = self.state().values.get("index_id")

@@ -236,6 +236,24 @@ def _holds(word: str, found: frozenset[str]) -> bool:
     return set(tokenize(word)) <= found
 
 
+# words that many names share: a name's own word is another ("Alameda" of Alameda Research)
+_GENERIC_NAME_WORDS = frozenset(
+    tokenize(
+        "research ski resort new city united club team group company inc news times post "
+        "football league university bank capital fund games studios sports street national "
+        "international global media entertainment records music house state states"
+    )
+)
+
+
+def _head(name: str) -> str:
+    """The term that names ``name``: its last word that many names do not share ("ravens"
+    of Baltimore Ravens, "alameda" of Alameda Research, "tremblant" of Tremblant Ski Resort)."""
+    terms = tokenize(name)
+    own = [t for t in terms if t not in _GENERIC_NAME_WORDS]
+    return (own or terms or [""])[-1]
+
+
 def _by_surname(name: str, text: str) -> bool:
     """A person the quote names by surname alone: "Bankman-Fried" for "Sam Bankman-Fried",
     but not when it names another of that surname ("Mikaela Shiffrin" for "Jeff Shiffrin")."""
@@ -265,12 +283,23 @@ def _part_line(support: Support, number: int | None, weights) -> str:
     ]
     has = [w for w in shown if _holds(w, found) or _by_surname(w, text)]
     has = has or claim_words(claim, weights, found)
-    lacks = [w for w in shown if w not in has]
+    # only a name the quote lacks (its head word: "Alameda" names Alameda Research, "Ski
+    # Resort" not Tremblant Ski Resort) is said: a missing ordinary word is often there in
+    # other words ("front" for "proxy"), and a reader takes "but not political" as the
+    # article's gap
+    unnamed = [
+        w
+        for w in claim_words(claim, weights)
+        if set(tokenize(w)) <= claim.names
+        and not _holds(w, found)
+        and not _by_surname(w, text)
+        and _head(w) not in found
+    ]
     day = _day(support.best)
     close = " (the closest in meaning)" if support.meaning else ""
     dated = f" ({day})" if day else ""
     line = f"{who}{dated} on {about}: [{number}]{close} mentions {', '.join(has)}"
-    return line + (f", but not {', '.join(lacks)}." if lacks else ".")
+    return line + (f"; it does not name {' or '.join(unnamed)}." if unnamed else ".")
 
 
 def _order_line(supports: list[Support], numbers: dict) -> str:

@@ -90,13 +90,16 @@ def load_answerer(source: Path | None, index_dir: Path | None = None):
     if source is None:
         from assistant.extractive import ExtractiveAnswerer
 
-        chunks, embeddings = None, None
+        chunks, embeddings, naming = None, None, None
         if index_dir is not None:
             embedder = built_with(index_dir)
             backend = embedder.split(":", 1)[0] if embedder else "onnx-int8"
             assistant = open_assistant(index_dir, backend)
             chunks, embeddings = assistant._article_chunks, assistant.embeddings
-        return ExtractiveAnswerer(embeddings, outlets=corpus_outlets, article_chunks=chunks)
+            naming = assistant._chunks_naming
+        return ExtractiveAnswerer(
+            embeddings, outlets=corpus_outlets, article_chunks=chunks, chunks_naming=naming
+        )
     spec = importlib.util.spec_from_file_location("assistant._baseline_extractive", source)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

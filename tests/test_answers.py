@@ -88,6 +88,42 @@ def test_an_organisation_no_article_mentions_is_said_so_without_nearby_quotes(se
     assert answer.citations == []
 
 
+def test_a_name_the_retrieved_passages_miss_is_looked_for_in_the_whole_index(seed_assistant):
+    # the real index answers "who names it" by exact text, whatever was retrieved
+    assert seed_assistant._chunks_naming("La Repubblica")
+    assert seed_assistant._chunks_naming("Greenpeace") == []
+    retrieved = [document("Talks on Kherson were discussed in Brussels on Monday.", "TASS")]
+    elsewhere = document(
+        "Greenpeace warned that the Kakhovka dam near Kherson was at risk.", "Baltic Post", "b1"
+    )
+    asked = []
+
+    def naming(name: str) -> list[Document]:
+        asked.append(name)
+        return [elsewhere] if name == "Greenpeace" else []
+
+    answer = ExtractiveAnswerer(chunks_naming=naming).answer(
+        "What does Greenpeace say about Kherson?", retrieved
+    )
+    assert asked == ["Greenpeace"]
+    assert "do not mention" not in answer.text  # it is in the index: no false absence
+    assert any("Greenpeace warned" in c.quote for c in answer.citations)
+    nowhere = ExtractiveAnswerer(chunks_naming=lambda name: []).answer(
+        "What does Greenpeace say about Kherson?", retrieved
+    )
+    assert "do not mention Greenpeace" in nowhere.text
+
+
+def test_words_of_an_indexed_outlets_name_are_no_name_to_find():
+    doc = document("YouTube was the app kids used most overnight, the study found.", "Polygon")
+    answer = ExtractiveAnswerer(outlets=lambda: ["Polygon", "FOX News - Health"]).answer(
+        "Which platform is the most used app by kids overnight according to a study reported "
+        "by Polygon and FOX News - Health?",
+        [doc],
+    )
+    assert "do not mention" not in answer.text and "FOX News or Health" not in answer.text
+
+
 def test_author_and_date_come_from_the_article_metadata():
     text = "Kherson talks may start once the city is retaken, officials in Brussels said."
     doc = document(text, outlet="TASS", author="Ivan Petrov", published="2022-11-07T10:00:00")
