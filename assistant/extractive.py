@@ -18,7 +18,14 @@ from .answer_models import Answer
 from .answer_text import citation_for, compose, neutralise_markers, not_from, not_mentioned
 from .claims import another_report, claims_of
 from .debris import posts_by_article
-from .lead import entity_lead, metadata_answer, names_answer, naming_quotes, unnamed_notes
+from .lead import (
+    entity_lead,
+    metadata_answer,
+    names_answer,
+    names_in_outlet,
+    naming_quotes,
+    unnamed_notes,
+)
 from .lexical import tokenize
 from .outlet_summary import summary_points
 from .outlets import outlets_named_in
@@ -213,7 +220,8 @@ class ExtractiveAnswerer:
             for note in self._source_notes(parts, chosen, unindexed)
             if not _is_among(note.split(":")[0], unnamed)
         ]
-        notes += _unquoted_outlet_notes(parts, selection, chosen, sources)
+        named = [o for o in parts.outlets if lead and names_in_outlet(parts, forms, candidates, o)]
+        notes += _unquoted_outlet_notes(parts, selection, chosen, sources + named)
         notes += _missing_notes(unquoted) + sources
         chosen = _ordered(_without_overlaps(chosen))
         numbers = {c.key: n for n, c in enumerate(chosen, start=1)}

@@ -331,7 +331,17 @@ def naming_quotes(parts, forms: list[str], chosen: list, candidates: list):
     unnamed = [outlet for outlet in unnamed if outlet not in quoted]
     found = {outlet: _naming_in(parts, forms, candidates, outlet) for outlet in unnamed}
     kept += [c for c in found.values() if c is not None]
-    return kept, [c.key for c in kept], [o for o in unnamed if found[o] is None]
+    # said of an outlet only when none of its sentences names the answer (dev-592's TechCrunch
+    # named Bankman-Fried in a sentence matching the question too little to be quoted)
+    silent = [
+        o for o in unnamed if found[o] is None and not names_in_outlet(parts, forms, candidates, o)
+    ]
+    return kept, [c.key for c in kept], silent
+
+
+def names_in_outlet(parts, forms: list[str], candidates: list, outlet: str) -> bool:
+    """Whether any of the outlet's sentences names the answer."""
+    return any(c.outlet == outlet and names_answer(parts, forms, c) for c in candidates)
 
 
 def names_answer(parts, forms: list[str], candidate) -> bool:

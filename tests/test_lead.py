@@ -230,3 +230,28 @@ def test_which_platform_is_answered_by_name_and_a_named_outlet_quotes_a_sentence
     assert answer.text.startswith("The answer: YouTube.")
     assert "nearly 60%" not in answer.text  # the sentence naming YouTube is quoted instead
     assert {c.outlet for c in answer.citations} == {"Wire A", "Wire B"}
+
+
+def test_an_outlet_naming_the_answer_only_in_a_weak_match_gets_no_absence_note():
+    yards = document(
+        "Tyreek Hill would need to average almost 153 yards per game over his final three "
+        "games to reach 2,000 receiving yards this season.",
+        outlet="Wire A",
+        article="a1",
+        title="Receivers preview",
+    )
+    other = document(
+        "Strong pass defenses await the team's upcoming opponents this winter. "
+        "Tyreek Hill signed autographs at a charity event in Miami.",
+        outlet="Wire B",
+        article="b1",
+        title="Questions facing contenders",
+    )
+    question = (
+        "Which player, who needs to average almost 153 yards per game according to Wire A, "
+        "faces strong pass defenses of upcoming opponents as Wire B reports?"
+    )
+    answer = ExtractiveAnswerer().answer(question, [yards, other])
+    assert answer.text.startswith("The answer: Tyreek Hill.")
+    assert "none of its matching sentences" not in answer.text  # Wire B does name him
+    assert "Nothing from Wire B" not in answer.text
