@@ -46,13 +46,19 @@ def _unit_max(scores: np.ndarray) -> np.ndarray:
 
 
 def part_filters(part: QuestionPart, named: list[str], filters: Filters) -> Filters:
-    """A part naming an outlet searches that outlet; others, the outlets the question names."""
-    from .retrieval import Filters
+    """A part naming an outlet searches that outlet; others, the outlets the question names.
+    A part naming one day ("the report published on October 2, 2023") searches that day
+    only, unless the caller gave a date range (a bonus alone let other days outrank it)."""
+    from .retrieval import Filters, dates_named_in, to_timestamp
 
     if part.outlet:
-        return filters.narrowed_to(part.outlet)
-    if named:
-        return Filters(list(named), filters.since_ts, filters.until_ts)
+        filters = filters.narrowed_to(part.outlet)
+    elif named:
+        filters = Filters(list(named), filters.since_ts, filters.until_ts)
+    days = dates_named_in(part.text)
+    if len(days) == 1 and filters.since_ts is None and filters.until_ts is None:
+        day = next(iter(days))
+        return Filters(filters.outlets, to_timestamp(day), to_timestamp(day, end_of_day=True))
     return filters
 
 

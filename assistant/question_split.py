@@ -98,12 +98,23 @@ def question_parts(question: str, known_outlets: Iterable[str]) -> list[Question
     """
     known = list(known_outlets)
     parts: list[QuestionPart] = []
-    for text in _merged(_pieces(question), known):
+    for text in _merged(_pieces(_hyphens_kept(question, known)), known):
         named = outlets_named_in(text, known)
         outlet = named[0] if len(named) == 1 else None
         parts.append(QuestionPart(text, outlet))
     parts = _without_duplicates(parts)
     return parts[:MAX_PARTS] if len(parts) > 1 else [QuestionPart(question)]
+
+
+def _hyphens_kept(question: str, known: list[str]) -> str:
+    """The question with the " - " inside outlet names ("The Independent - Life and Style")
+    written with an en dash (no boundary), so that its part keeps the outlet (as claims.py
+    does for the answerer's parts)."""
+    for outlet in known:
+        if " - " in outlet:
+            joined = outlet.replace(" - ", " \u2013 ")
+            question = re.sub(re.escape(outlet), joined, question, flags=re.I)
+    return question
 
 
 def _without_duplicates(parts: list[QuestionPart]) -> list[QuestionPart]:

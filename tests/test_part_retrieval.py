@@ -42,3 +42,20 @@ def test_each_outlets_best_passage_comes_before_a_second_of_any_outlet():
     hits = [_Hit(f"{o}{i}-0000", 1.0, 1.0, o) for o, i in ["A1", "A2", "B1", "A3", "C1", "B2"]]
     order = [hit.chunk_id for hit in outlets_first(hits)]
     assert order == ["A1-0000", "B1-0000", "C1-0000", "A2-0000", "A3-0000", "B2-0000"]
+
+
+def test_a_part_naming_one_day_searches_that_day_of_its_outlet_only():
+    from assistant.part_retrieval import part_filters
+    from assistant.retrieval import Filters, to_timestamp
+
+    part = QuestionPart("the Sporting News report published on October 2 2023", "Sporting News")
+    got = part_filters(part, ["Sporting News", "CBSSports.com"], Filters())
+    assert got.outlets == ["Sporting News"]
+    assert got.since_ts == to_timestamp("2023-10-02")
+    assert got.until_ts == to_timestamp("2023-10-02", end_of_day=True)
+    undated = part_filters(QuestionPart("the betting odds", None), ["Sporting News"], Filters())
+    assert undated.outlets == ["Sporting News"] and undated.since_ts is None
+    two_days = QuestionPart("between the report of 2023-10-02 and the one of 2023-11-01")
+    assert part_filters(two_days, [], Filters()).since_ts is None
+    asked = Filters(None, to_timestamp("2023-09-01"), None)  # the caller's range wins
+    assert part_filters(part, [], asked).since_ts == asked.since_ts

@@ -55,3 +55,15 @@ def test_a_short_clause_of_time_ends_the_part_before_it():
     assert [p.outlet for p in parts] == ["The Verge", "TechCrunch"]
     assert parts[0].text.endswith("before it was widely recognized")
     assert "recognized" not in parts[1].text
+
+
+def test_an_outlet_name_with_a_dash_is_not_cut_into_two_parts():
+    known = ["The Independent - Life and Style", "TechCrunch"]
+    question = (
+        "Considering the reported details from 'The Independent - Life and Style' regarding "
+        "Jada Pinkett Smith's memoir, and the undisclosed efforts in their relationship?"
+    )
+    parts = question_parts(question, known)
+    assert parts[0].outlet == "The Independent - Life and Style"
+    assert "Jada Pinkett Smith's memoir" in parts[0].text
+    assert not any(part.text.startswith("Life and Style") for part in parts)
