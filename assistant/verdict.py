@@ -299,7 +299,9 @@ def _part_line(support: Support, number: int | None, weights) -> str:
     close = " (the closest in meaning)" if support.meaning else ""
     dated = f" ({day})" if day else ""
     line = f"{who}{dated} on {about}: [{number}]{close} mentions {', '.join(has)}"
-    return line + (f"; it does not name {' or '.join(unnamed)}." if unnamed else ".")
+    return line + (
+        f"; the quoted sentence does not name {' or '.join(unnamed)}." if unnamed else "."
+    )
 
 
 def _order_line(supports: list[Support], numbers: dict) -> str:

@@ -188,7 +188,9 @@ def test_a_name_in_a_part_is_one_key_word_held_only_in_full():
     )
     lead = answer.text.split("\n\n", 1)[0]
     assert "on “Tremblant Ski Resort”" in lead  # the name stays whole in the part
-    assert "it does not name Tremblant" in lead  # "ski resort" is not the resort named
+    assert (
+        "the quoted sentence does not name Tremblant" in lead
+    )  # "ski resort" is not the resort named
 
 
 def test_a_verdict_does_not_list_the_questions_framing_words_as_missing():
