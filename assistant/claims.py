@@ -144,7 +144,7 @@ def claims_of(parts: QuestionParts, outlets: list[str]) -> list[Claim]:
     listed = _listed_outlets(parts.question, outlets)
     pieces = [
         piece if piece.outlet not in listed else QuestionPart(piece.text)
-        for whole in question_parts(_dashes_kept(parts.question, outlets), outlets)
+        for whole in question_parts(parts.question, outlets)
         for split in _by_outlet(whole, outlets, listed)
         for again in _by_repeat(split, outlets)
         for turned in _by_turn(again)
@@ -170,15 +170,6 @@ def claims_of(parts: QuestionParts, outlets: list[str]) -> list[Claim]:
         only = parts.outlets[0] if len(parts.outlets) == 1 else None
         return [_claim(parts, parts.question, only, "")]
     return claims
-
-
-def _dashes_kept(question: str, outlets: list[str]) -> str:
-    """ "The Independent - Life and Style" is one name, not two pieces of the question."""
-    for outlet in outlets:
-        if " - " in outlet:
-            kept = outlet.replace(" - ", " \u2013 ")
-            question = re.sub(re.escape(outlet), kept, question, flags=re.I)
-    return question
 
 
 def _same(a: Claim, b: Claim) -> bool:

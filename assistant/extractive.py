@@ -130,9 +130,13 @@ class ExtractiveAnswerer:
         # chunks anywhere in the index naming a name: "do not mention X" only when none does
         self.chunks_naming = chunks_naming
 
+    def _known_outlets(self) -> list[str]:
+        """The index's outlets (none when the answerer was given no way to list them)."""
+        return self.outlets() if self.outlets is not None else []
+
     def _missing(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
         """Salient names no passage holds, but words of an indexed outlet's name."""
-        known = self.outlets() if self.outlets is not None else []
+        known = self._known_outlets()
         return [n for n in _missing_names(parts, documents) if not _of_outlet_name(n, known)]
 
     def _unindexed(self, parts: QuestionParts, documents: list[Document]) -> list[str]:
@@ -209,7 +213,7 @@ class ExtractiveAnswerer:
         chosen, selection = _trimmed_quotes(chosen, selection, forms if lead else [])
         if lead_keys:  # trimming moves a quote's ends: its key too
             lead_keys = [c.key for c in chosen if names_answer(parts, forms, c)]
-        known = self.outlets() if self.outlets is not None else []
+        known = self._known_outlets()
         unquoted = [n for n in _unquoted_names(parts, candidates) if not _of_outlet_name(n, known)]
         # a single-part question's answer is its lead and quotes: a note on "its part" would
         # only say the question's words are not all quoted; the yes/no lead says it itself

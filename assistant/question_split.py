@@ -108,8 +108,7 @@ def question_parts(question: str, known_outlets: Iterable[str]) -> list[Question
 
 def _hyphens_kept(question: str, known: list[str]) -> str:
     """The question with the " - " inside outlet names ("The Independent - Life and Style")
-    written with an en dash (no boundary), so that its part keeps the outlet (as claims.py
-    does for the answerer's parts)."""
+    written with an en dash (no boundary), so that its part keeps the outlet."""
     for outlet in known:
         if " - " in outlet:
             joined = outlet.replace(" - ", " \u2013 ")

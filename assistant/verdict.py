@@ -290,10 +290,7 @@ def _part_line(support: Support, number: int | None, weights) -> str:
     unnamed = [
         w
         for w in claim_words(claim, weights)
-        if set(tokenize(w)) <= claim.names
-        and not _holds(w, found)
-        and not _by_surname(w, text)
-        and _head(w) not in found
+        if set(tokenize(w)) <= claim.names and not _by_surname(w, text) and _head(w) not in found
     ]
     day = _day(support.best)
     close = " (the closest in meaning)" if support.meaning else ""

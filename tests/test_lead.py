@@ -159,14 +159,24 @@ def test_a_which_two_question_is_answered_with_two_names():
     assert " and " not in single.split(".")[0]
 
 
-def test_a_quote_that_does_not_name_the_answer_is_dropped_and_its_outlet_told():
-    yards = document(
+YARDS_QUESTION = (
+    "Which player, who needs to average almost 153 yards per game according to Wire A, "
+    "faces strong pass defenses of upcoming opponents as Wire B reports?"
+)
+
+
+def yards_report():
+    """Wire A's sentence naming the answer to ``YARDS_QUESTION``."""
+    return document(
         "Tyreek Hill now needs to average almost 153 yards per game to reach his goal of "
         "2,000 receiving yards this season.",
         outlet="Wire A",
         article="a1",
         title="Receivers preview",
     )
+
+
+def test_a_quote_that_does_not_name_the_answer_is_dropped_and_its_outlet_told():
     defense = document(
         "Baltimore has never amassed fewer receiving yards through six games of a season, "
         "and strong pass defenses await the team's upcoming opponents.",
@@ -174,11 +184,7 @@ def test_a_quote_that_does_not_name_the_answer_is_dropped_and_its_outlet_told():
         article="b1",
         title="Questions facing contenders",
     )
-    question = (
-        "Which player, who needs to average almost 153 yards per game according to Wire A, "
-        "faces strong pass defenses of upcoming opponents as Wire B reports?"
-    )
-    answer = ExtractiveAnswerer().answer(question, [yards, defense])
+    answer = ExtractiveAnswerer().answer(YARDS_QUESTION, [yards_report(), defense])
     assert answer.text.startswith("The answer: Tyreek Hill.")
     assert "Baltimore" not in answer.text  # shares the question's words, not its answer
     assert "Wire B: none of its matching sentences names Tyreek Hill." in answer.text
@@ -233,13 +239,6 @@ def test_which_platform_is_answered_by_name_and_a_named_outlet_quotes_a_sentence
 
 
 def test_an_outlet_naming_the_answer_only_in_a_weak_match_gets_no_absence_note():
-    yards = document(
-        "Tyreek Hill would need to average almost 153 yards per game over his final three "
-        "games to reach 2,000 receiving yards this season.",
-        outlet="Wire A",
-        article="a1",
-        title="Receivers preview",
-    )
     other = document(
         "Strong pass defenses await the team's upcoming opponents this winter. "
         "Tyreek Hill signed autographs at a charity event in Miami.",
@@ -247,11 +246,7 @@ def test_an_outlet_naming_the_answer_only_in_a_weak_match_gets_no_absence_note()
         article="b1",
         title="Questions facing contenders",
     )
-    question = (
-        "Which player, who needs to average almost 153 yards per game according to Wire A, "
-        "faces strong pass defenses of upcoming opponents as Wire B reports?"
-    )
-    answer = ExtractiveAnswerer().answer(question, [yards, other])
+    answer = ExtractiveAnswerer().answer(YARDS_QUESTION, [yards_report(), other])
     assert answer.text.startswith("The answer: Tyreek Hill.")
     assert "none of its matching sentences" not in answer.text  # Wire B does name him
     assert "Nothing from Wire B" not in answer.text
