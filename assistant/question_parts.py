@@ -14,7 +14,7 @@ QUESTION_NOISE = set(
         "report reports reported reporting say says said tell tells told article articles "
         "outlet outlets news story stories write writes wrote according describe describes "
         "mention mentions claim claims compare what which who whom suggest suggests "
-        "published publication both individual company entity person"
+        "published publication both individual company entity person him"
     )
 )
 _YES_NO = re.compile(

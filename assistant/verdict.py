@@ -14,6 +14,7 @@ from typing import Any
 
 from .claims import Claim, asks_order, on_day
 from .lexical import tokenize
+from .order_verdict import order_answer, order_asked, published_at, stamp_label
 
 # Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
 MIN_MATCH = 0.3  # share of a part's key terms (idf-weighted) a sentence must hold to be quoted
@@ -332,8 +333,45 @@ def verdict_lead(question: str, supports: list[Support], numbers: dict, weights)
         for s in supports
     ]
     outlets = [s.claim.outlet or s.best.outlet for s in supports if s.claim.outlet or s.best]
-    if asks_order(question, outlets) and len(supports) >= 2:
+    order = _answered_order(question, supports, numbers, outlets)
+    if not order and asks_order(question, outlets) and len(supports) >= 2:
         order = _order_line(supports, numbers)
-        if order:
-            lines.insert(0, order)
-    return " ".join(lines)
+    return " ".join([order] + lines if order else lines)
+
+
+_ORDER_OPENING = re.compile(r"^\W*(?:before|after)\b", re.I)
+
+
+def _answered_order(question: str, supports: list[Support], numbers: dict, outlets) -> str:
+    """ "Yes: the Sporting News report (2023-09-30) [2] comes before The Roar report
+    (2023-12-23) [1]." when the question asks whether one report came before the other and
+    each event has its quote; "" else."""
+    asked = order_asked(question, outlets)
+    events = _events(supports, numbers) if asked else None
+    if asked is None or events is None:
+        return ""
+    stamps = [str(s.best.document.metadata.get("published") or "") for s in events]
+    answer = order_answer(asked, stamps[0], stamps[1])
+    if answer is None:
+        return ""
+    same_day = stamps[0][:10] == stamps[1][:10]
+    labels = [
+        f"{_the(s.claim.outlet or s.best.outlet)} report ({stamp_label(stamp, same_day)})"
+        f" [{numbers[s.best.key]}]"
+        for s, stamp in zip(events, stamps)
+    ]
+    if published_at(stamps[1]) < published_at(stamps[0]):  # type: ignore[operator]
+        labels.reverse()
+    return f"{answer}, by the articles' dates: {labels[0]} comes before {labels[1]}."
+
+
+def _events(supports: list[Support], numbers: dict):
+    """The quoted supports of an order question's first and second event: the part that
+    opens on its order word ("before The Verge suggested …") and the part before it; None
+    unless both are quoted, from two articles."""
+    for before, after in zip(supports, supports[1:]):
+        if _ORDER_OPENING.match(after.claim.text):
+            both = (before, after)
+            quoted = all(s.best is not None and s.best.key in numbers for s in both)
+            return both if quoted and before.best.key != after.best.key else None
+    return None

@@ -140,8 +140,20 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         "all_gold_quoted": gold_titles <= {c.title for c in answer.citations},
         "parts": len(named),
         "parts_addressed": all(name.lower() in text.lower() for name in named),
+        "verdict": _verdict_word(lead),
+        "verdict_right": bool(_verdict_word(lead))
+        and _verdict_word(lead) == question["answer"].strip().lower(),
     }
     return row
+
+
+_VERDICT = re.compile(r"^(yes|no|before|after), by the articles' dates:", re.I)
+
+
+def _verdict_word(lead: str) -> str:
+    """The lead's order verdict ("yes", "no", "before", "after"), or ""."""
+    found = _VERDICT.match(lead.strip())
+    return found.group(1).lower() if found else ""
 
 
 def summarise(rows: list[dict], seconds: list[float]) -> dict:
@@ -172,6 +184,8 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
         "answerable_refused": share(answerable, "refused"),
         "multi_part": len(multi),
         "multi_part_all_addressed": share(multi, "parts_addressed"),
+        "order_verdicts": sum(bool(r.get("verdict")) for r in answerable),
+        "order_verdicts_agreeing": sum(bool(r.get("verdict_right")) for r in answerable),
         "answer_latency": latency_ms(seconds),
     }
 

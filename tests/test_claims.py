@@ -123,7 +123,19 @@ def test_a_before_after_verdict_states_each_event_article_date_in_order():
     first = re.search(r"The Independent - Travel report \(2023-10-25\) \[(\d)\] comes before", lead)
     assert first and "the Essentially Sports report (2023-11-03)" in lead
     assert answer.citation(int(first.group(1))).outlet == "The Independent - Travel"
-    assert not re.match(r"(yes|no)\b", lead, re.I)
+    # the question's own verb asks the order, so the dates answer it
+    assert lead.startswith("Yes, by the articles' dates: The Independent - Travel report")
+
+
+def test_a_question_that_only_dates_its_reports_gets_the_order_but_no_yes():
+    travel, sports = _two_reports()
+    answer = ExtractiveAnswerer().answer(
+        "After 'The Independent - Travel' reported on the Tremblant ski resort, was the "
+        "'Essentially Sports' report on Jeff Shiffrin's skiing habits consistent with it?",
+        [sports, travel],
+    )
+    lead = answer.text.split("\n\n", 1)[0]
+    assert "comes before" in lead and not re.match(r"(yes|no)\b", lead, re.I)
 
 
 def test_a_part_without_support_is_said_plainly_and_gets_no_quote():
