@@ -10,6 +10,7 @@ term the sentences before it lack.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -109,7 +110,11 @@ def _same_line(text: str, before: Span, span: Span) -> bool:
     return before.end > 0 and "\n" not in text[before.end : span.start]
 
 
-def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> tuple[int, int]:
+def kept_range(
+    sentences: Sequence[str],
+    carried: Sequence[frozenset[str]],
+    standing: Sequence[bool] = (),
+) -> tuple[int, int]:
     """``(first, last)`` indices of the sentences of a run to quote.
 
     ``sentences[i]`` carries the key terms ``carried[i]`` (empty: none). The quote is the
@@ -134,7 +139,8 @@ def kept_range(sentences: Sequence[str], carried: Sequence[frozenset[str]]) -> t
     for first in range(len(sentences)):
         if asked[first]:
             continue
-        if first and leans_on_previous(sentences[first]) and not asked[first - 1]:
+        stands = first < len(standing) and standing[first]
+        if first and leans_on_previous(sentences[first]) and not asked[first - 1] and not stands:
             continue
         have: frozenset[str] = frozenset()
         for last in range(first, len(sentences)):
@@ -185,7 +191,9 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
         | ({_ANSWER} if names and names_form(names, s) else set())
         for s, w, score, gain in zip(sentences, words, scores, gains)
     ]
-    first, last = kept_range(sentences, carried)
+    surnames = _surnames(claims)
+    standing = [_names_its_owner(s, surnames) for s in sentences]
+    first, last = kept_range(sentences, carried, standing)
     named = _named_subject(sentences, carried, scores, first, text)
     if named:
         first, name = named
@@ -203,6 +211,27 @@ def trimmed(candidate: Any, claims: Sequence[Claim], weights, forms: Iterable[st
         words=frozenset(tokenize(quote)),
         sentences=tuple(kept) if len(kept) > 1 else (),
     )
+
+
+_POSSESSIVE = re.compile(r"^[“\"']?(?:His|Her)\b")
+
+
+def _surnames(claims: Sequence[Claim]) -> frozenset[str]:
+    """The last words of the people's names the claims name ("Mitchell" of Tyler Mitchell)."""
+    return frozenset(
+        word.split()[-1]
+        for claim in claims
+        for word in claim.words
+        if " " in word and word[:1].isupper() and set(tokenize(word)) <= claim.names
+    )
+
+
+def _names_its_owner(sentence: str, surnames: frozenset[str]) -> bool:
+    """A "His …"/"Her …" sentence that names the part's person itself ("His career has only
+    blossomed…, Mitchell is clear-eyed"): the reader needs no lead-in to know whose."""
+    if not _POSSESSIVE.match(sentence.strip()):
+        return False
+    return any(re.search(rf"\b{re.escape(name)}\b", sentence) for name in surnames)
 
 
 def _named_subject(sentences, carried, scores, first: int, passage: str):

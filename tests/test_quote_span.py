@@ -55,6 +55,29 @@ def test_a_trailing_sentence_is_kept_only_when_it_adds_a_key_term():
     assert kept_range(run, [terms("line", "odd"), terms("line"), terms("odd")]) == (0, 0)
 
 
+def test_a_his_sentence_naming_the_parts_person_needs_no_lead_in():
+    run = [
+        "“I just wanted to make something that I felt compelled by,” he says.",
+        "His career has only blossomed since that trip, and Mitchell is clear-eyed.",
+    ]
+    carried = [NONE, terms("career")]
+    assert kept_range(run, carried) == (0, 1)
+    assert kept_range(run, carried, [False, True]) == (1, 1)
+
+
+def test_the_answerer_quotes_a_his_sentence_that_names_the_person_alone():
+    text = (
+        "“I just wanted to make something that I felt compelled by, immediately,” he says. His career has only blossomed in the years since "
+        "he took that trip, and Mitchell is clear-eyed about his early success."
+    )
+    doc = Document(text, metadata={"outlet": "The Age", "source": "a1", "title": "Mitchell"})
+    answer = ExtractiveAnswerer().answer(
+        "Does The Age suggest that Tyler Mitchell's career has been a success?", [doc]
+    )
+    assert "“His career has only blossomed" in answer.text
+    assert "I just wanted" not in answer.text
+
+
 def test_a_run_without_key_terms_is_kept_whole():
     assert kept_range(["A said so.", "It was late."], [NONE, NONE]) == (0, 1)
 
