@@ -67,7 +67,8 @@ def test_a_his_sentence_naming_the_parts_person_needs_no_lead_in():
 
 def test_the_answerer_quotes_a_his_sentence_that_names_the_person_alone():
     text = (
-        "“I just wanted to make something that I felt compelled by, immediately,” he says. His career has only blossomed in the years since "
+        "“I just wanted to make something that I felt compelled by, immediately,” he says. "
+        "His career has only blossomed in the years since "
         "he took that trip, and Mitchell is clear-eyed about his early success."
     )
     doc = Document(text, metadata={"outlet": "The Age", "source": "a1", "title": "Mitchell"})
