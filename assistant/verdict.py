@@ -333,10 +333,38 @@ def verdict_lead(question: str, supports: list[Support], numbers: dict, weights)
         for s in supports
     ]
     outlets = [s.claim.outlet or s.best.outlet for s in supports if s.claim.outlet or s.best]
-    order = _answered_order(question, supports, numbers, outlets)
-    if not order and asks_order(question, outlets) and len(supports) >= 2:
-        order = _order_line(supports, numbers)
-    return " ".join([order] + lines if order else lines)
+    answered = _answered_order(question, supports, numbers, outlets)
+    if answered:
+        return " ".join([answered] + lines)
+    order = _order_line(supports, numbers) if asks_order(question, outlets) else ""
+    opening = [line for line in (_found_line(question, supports), order) if line]
+    return " ".join(opening + lines)
+
+
+# what only a reader can judge from the quotes: whether two accounts agree
+_JUDGED = re.compile(
+    r"\b(?:consisten\w*|inconsisten\w*|agree\w*|disagree\w*|align\w*|chang\w*|differ\w*|"
+    r"discrepan\w*|contradict\w*|similar\w*|shift\w*)\b",
+    re.I,
+)
+
+
+def _found_line(question: str, supports: list[Support]) -> str:
+    """What the answer holds, said first: "Both parts are quoted below; whether they agree
+    is left to the reader, not judged here." or "Only 1 of 2 parts is quoted; …". A
+    question of one part has its line alone."""
+    found = sum(s.best is not None for s in supports)
+    if len(supports) < 2 or not found:
+        return ""
+    if found < len(supports):
+        verb = "is" if found == 1 else "are"
+        return f"Only {found} of {len(supports)} parts {verb} quoted; nothing matches the rest."
+    both = "Both" if found == 2 else f"All {found}"
+    if _JUDGED.search(question):
+        return f"{both} reports are quoted below; whether they agree is left to the reader."
+    return (
+        f"{both} parts are quoted below; whether they bear the question out is left to the reader."
+    )
 
 
 _ORDER_OPENING = re.compile(r"^\W*(?:before|after)\b", re.I)

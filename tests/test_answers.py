@@ -192,8 +192,12 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
     )
     answer = ExtractiveAnswerer().answer(question, [tass, fakty])
     lead = answer.text.split("\n\n", 1)[0]
-    # part by part: the TASS part against its quote, the fakty.com.ua part said plainly
-    assert lead.startswith("TASS (2022-11-08) on “Washington … sending … missiles … Kiev”: [1]")
+    # first what the answer holds, then part by part: the TASS part against its quote, the
+    # fakty.com.ua part said plainly
+    opening = "Only 1 of 2 parts is quoted; nothing matches the rest. "
+    assert lead.startswith(
+        opening + "TASS (2022-11-08) on “Washington … sending … missiles … Kiev”: [1]"
+    )
     assert "Nothing from fakty.com.ua matches “weapons … deliveries”." in lead
     assert [c.outlet for c in answer.citations] == ["TASS"]  # no padding from fakty.com.ua
     assert not re.match(r"(yes|no)\b", lead, re.I)  # never a guessed verdict
@@ -205,6 +209,15 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
     lead = both.text.split("\n\n", 1)[0]
     assert "TASS (2022-11-08) on" in lead and "fakty.com.ua (2022-11-08) on" in lead
     assert "Nothing from" not in lead and "but not" not in lead  # both parts matched in full
+    assert lead.startswith("Both parts are quoted below; whether they bear the question out")
+    consistent = ExtractiveAnswerer().answer(
+        "Is the report by TASS that Washington is sending missiles to Kiev consistent with "
+        "fakty.com.ua's report that Kherson residents queued for water?",
+        [tass, fakty],
+    )
+    assert consistent.text.startswith(
+        "Both reports are quoted below; whether they agree is left to the reader."
+    )
 
 
 def test_the_newspaper_lead_cites_each_outlet_that_names_it(seed_assistant):
