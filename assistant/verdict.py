@@ -350,21 +350,22 @@ _JUDGED = re.compile(
 
 
 def _found_line(question: str, supports: list[Support]) -> str:
-    """What the answer holds, said first: "Both parts are quoted below; whether they agree
-    is left to the reader, not judged here." or "Only 1 of 2 parts is quoted; …". A
-    question of one part has its line alone."""
+    """What the answer holds, said first: "Both reports are quoted below; whether they
+    agree is left to the reader." or "Only 1 of 2 parts is quoted; nothing matches the
+    rest." A question of one part has its line alone."""
     found = sum(s.best is not None for s in supports)
     if len(supports) < 2 or not found:
         return ""
+    # one part asked of every outlet quoted ("Do both outlets say …?") has a line per outlet
+    parts = "outlets" if len({s.claim.text for s in supports}) == 1 else "parts"
     if found < len(supports):
         verb = "is" if found == 1 else "are"
-        return f"Only {found} of {len(supports)} parts {verb} quoted; nothing matches the rest."
+        return f"Only {found} of {len(supports)} {parts} {verb} quoted; nothing matches the rest."
     both = "Both" if found == 2 else f"All {found}"
     if _JUDGED.search(question):
         return f"{both} reports are quoted below; whether they agree is left to the reader."
-    return (
-        f"{both} parts are quoted below; whether they bear the question out is left to the reader."
-    )
+    left = "whether they bear the question out is left to the reader"
+    return f"{both} {parts} are quoted below; {left}."
 
 
 _ORDER_OPENING = re.compile(r"^\W*(?:before|after)\b", re.I)

@@ -261,7 +261,8 @@ def test_a_yes_no_lead_names_the_outlets_that_report_it(seed_assistant):
     )
     lead = answer.text.split("\n\n", 1)[0]
     assert not re.match(r"(yes|no)\b", lead, re.I)  # what support was found, not a guess
-    assert lead.startswith("TASS (2022-11-07) on “negotiations")
+    opening = "Both outlets are quoted below; whether they bear the question out is left"
+    assert lead.startswith(opening) and "reader. TASS (2022-11-07) on “negotiations" in lead
     assert "fakty.com.ua (2022-11-08) on" in lead
     assert "comes before" not in lead  # "after Kherson is retaken" orders no reports
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", lead)]
