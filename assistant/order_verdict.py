@@ -38,9 +38,11 @@ _OF_CONTENT = re.compile(
 
 @dataclass(frozen=True)
 class OrderAsked:
-    """What an order question asks: "before", "after" or which of the two ("either")."""
+    """What an order question asks: "before", "after" or which of the two ("either"), and
+    where its order word stands in the question."""
 
-    word: str  # "before", "after" or "either"
+    word: str
+    at: int = 0  # "before", "after" or "either"
 
 
 def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
@@ -51,10 +53,13 @@ def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
     first, second = found.group("first"), found.group("second")
     if _NEGATED.search(first) or _OF_CONTENT.search(first) or _DATE_AFTER.match(second.strip()):
         return None
-    if not (_EVENT.search(first) and _names_event(second, outlets)):
+    # the other event follows the order word in its clause ("after The Verge suggested…"),
+    # not a moment ("after a minor injury, while the CBSSports.com article…")
+    clause = re.split(r"[,;:?]", second, maxsplit=1)[0]
+    if not (_EVENT.search(first) and _names_event(clause, outlets)):
         return None
     word = found.group("word").lower()
-    return OrderAsked("either" if " or " in word else word)
+    return OrderAsked("either" if " or " in word else word, found.start("word"))
 
 
 def _names_event(text: str, outlets: list[str]) -> bool:

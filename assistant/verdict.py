@@ -376,7 +376,7 @@ def _answered_order(question: str, supports: list[Support], numbers: dict, outle
     (2023-12-23) [1]." when the question asks whether one report came before the other and
     each event has its quote; "" else."""
     asked = order_asked(question, outlets)
-    events = _events(supports, numbers) if asked else None
+    events = _events(question, asked, supports, numbers) if asked else None
     if asked is None or events is None:
         return ""
     stamps = [str(s.best.document.metadata.get("published") or "") for s in events]
@@ -394,13 +394,22 @@ def _answered_order(question: str, supports: list[Support], numbers: dict, outle
     return f"{answer}, by the articles' dates: {labels[0]} comes before {labels[1]}."
 
 
-def _events(supports: list[Support], numbers: dict):
+def _events(question: str, asked, supports: list[Support], numbers: dict):
     """The quoted supports of an order question's first and second event: the part that
-    opens on its order word ("before The Verge suggested …") and the part before it; None
+    opens on its order word ("before The Verge suggested …") and the part before it, else
+    the parts whose outlets the question names before and after its order word; None
     unless both are quoted, from two articles."""
-    for before, after in zip(supports, supports[1:]):
-        if _ORDER_OPENING.match(after.claim.text):
-            both = (before, after)
-            quoted = all(s.best is not None and s.best.key in numbers for s in both)
-            return both if quoted and before.best.key != after.best.key else None
+    pairs = [(a, b) for a, b in zip(supports, supports[1:]) if _ORDER_OPENING.match(b.claim.text)]
+    if not pairs:
+        lowered = question.lower()
+
+        def side(s: Support) -> int:
+            at = lowered.find((s.claim.outlet or "\0").lower())
+            return -1 if at < 0 else int(at > asked.at)
+
+        sides = [[s for s in supports if side(s) == k] for k in (0, 1)]
+        pairs = [(sides[0][0], sides[1][0])] if all(len(x) == 1 for x in sides) else []
+    for both in pairs[:1]:
+        quoted = all(s.best is not None and s.best.key in numbers for s in both)
+        return both if quoted and both[0].best.key != both[1].best.key else None
     return None

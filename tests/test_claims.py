@@ -127,6 +127,21 @@ def test_a_before_after_verdict_states_each_event_article_date_in_order():
     assert lead.startswith("Yes, by the articles' dates: The Independent - Travel report")
 
 
+def test_an_order_question_split_out_of_order_is_read_by_where_it_names_each_outlet():
+    tass = document("Kiev may take back Kherson this week.", "TASS", "t1", published="2022-11-07")
+    fakty = document(
+        "NATO discussed negotiations with Russia after Kherson.",
+        "fakty.com.ua",
+        "f1",
+        published="2022-11-08",
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Did TASS report on Kherson before fakty.com.ua reported on the negotiations?",
+        [fakty, tass],
+    )
+    assert answer.text.startswith("Yes, by the articles' dates: the TASS report (2022-11-07)")
+
+
 def test_a_question_that_only_dates_its_reports_gets_the_order_but_no_yes():
     travel, sports = _two_reports()
     answer = ExtractiveAnswerer().answer(
