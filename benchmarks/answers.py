@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import QUERIES, built_with, latency_ms, open_assistant  # noqa: E402
 
+from assistant.lexical import tokenize  # noqa: E402
 from assistant.outlets import outlets_named_in  # noqa: E402
 
 WHO_WHICH = re.compile(r"\s*(who|whom|which)\b", re.I)
@@ -135,6 +136,7 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         "anywhere": found_in(text, question["answer"], lead=False),
         "quotes": len(answer.citations),
         "outside": sum(c.title not in gold_titles for c in answer.citations),
+        "on_fact": sum(_holds_fact(c, question["evidence_list"]) for c in answer.citations),
         "yes_no": question["answer"].strip().lower() in {"yes", "no"},
         "who_which": WHO_WHICH.match(question["query"]) is not None,
         "all_gold_quoted": gold_titles <= {c.title for c in answer.citations},
@@ -145,6 +147,22 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         and _verdict_word(lead) == question["answer"].strip().lower(),
     }
     return row
+
+
+FACT_SHARE = 0.5  # of a gold fact's words a quote holds to count as quoting it
+
+
+def _holds_fact(citation, facts: list[dict]) -> bool:
+    """Whether a quote holds most of one of its article's gold evidence facts (a proxy for
+    "addresses the question": other sentences may answer as well, so it is a floor)."""
+    words = set(tokenize(citation.quote))
+    for fact in facts:
+        if fact["title"] != citation.title:
+            continue
+        terms = set(tokenize(fact["fact"]))
+        if terms and len(terms & words) >= FACT_SHARE * len(terms):
+            return True
+    return False
 
 
 _VERDICT = re.compile(r"^(yes|no|before|after), by the articles' dates:", re.I)
@@ -180,6 +198,7 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
         "parted_all_gold_quoted": share(parted, "all_gold_quoted"),
         "quotes_per_answer": round(quotes / max(len(answerable), 1), 2),
         "outside_gold_quotes": round(sum(r["outside"] for r in answerable) / quotes, 3),
+        "quotes_on_a_gold_fact": round(sum(r.get("on_fact", 0) for r in answerable) / quotes, 3),
         "null_handled": share(nulls, "null_handled"),
         "answerable_refused": share(answerable, "refused"),
         "multi_part": len(multi),
