@@ -364,7 +364,7 @@ def _found_line(question: str, supports: list[Support]) -> str:
     both = "Both" if found == 2 else f"All {found}"
     if _JUDGED.search(question):
         return f"{both} reports are quoted below; whether they agree is left to the reader."
-    left = "whether they bear the question out is left to the reader"
+    left = "whether they bear out what the question says is left to the reader"
     return f"{both} {parts} are quoted below; {left}."
 
 

@@ -209,7 +209,9 @@ def test_a_part_with_nothing_matching_is_said_plainly_and_the_verdict_is_per_par
     lead = both.text.split("\n\n", 1)[0]
     assert "TASS (2022-11-08) on" in lead and "fakty.com.ua (2022-11-08) on" in lead
     assert "Nothing from" not in lead and "but not" not in lead  # both parts matched in full
-    assert lead.startswith("Both parts are quoted below; whether they bear the question out")
+    assert lead.startswith(
+        "Both parts are quoted below; whether they bear out what the question says"
+    )
     consistent = ExtractiveAnswerer().answer(
         "Is the report by TASS that Washington is sending missiles to Kiev consistent with "
         "fakty.com.ua's report that Kherson residents queued for water?",
@@ -261,7 +263,7 @@ def test_a_yes_no_lead_names_the_outlets_that_report_it(seed_assistant):
     )
     lead = answer.text.split("\n\n", 1)[0]
     assert not re.match(r"(yes|no)\b", lead, re.I)  # what support was found, not a guess
-    opening = "Both outlets are quoted below; whether they bear the question out is left"
+    opening = "Both outlets are quoted below; whether they bear out what the question says"
     assert lead.startswith(opening) and "reader. TASS (2022-11-07) on “negotiations" in lead
     assert "fakty.com.ua (2022-11-08) on" in lead
     assert "comes before" not in lead  # "after Kherson is retaken" orders no reports
