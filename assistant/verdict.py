@@ -98,6 +98,9 @@ def support_for(
     scored = [(m, c) for m, c in scored if c.key[0] not in avoid] or scored
     # the part names its article's day: another day's article does not speak for it
     scored = [(m, c) for m, c in scored if _of_day(claim, c)] or scored
+    # "the Engadget review of …": an article whose headline says it is one
+    kinds = _ARTICLE_KIND.findall(claim.text.lower())
+    scored = [(m, c) for m, c in scored if _titled(c, kinds)] or scored
 
     def key(item):
         m, c = item
@@ -114,6 +117,16 @@ def support_for(
 
     best_match, best = max(scored, key=key)
     return Support(claim, best, best_match)
+
+
+# what a headline calls its article ("Steam Deck OLED review: …", "… live score, updates")
+_ARTICLE_KIND = re.compile(r"\b(review|interview|recap|preview|live score|power rankings)\b")
+
+
+def _titled(candidate, kinds: list[str]) -> bool:
+    """Whether the candidate's article headline names one of the article ``kinds``."""
+    title = str(candidate.document.metadata.get("title") or "").lower()
+    return bool(kinds) and any(kind in title for kind in kinds)
 
 
 def every_part_matched(claims: list[Claim], candidates: list, weights) -> bool:

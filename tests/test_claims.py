@@ -385,3 +385,30 @@ def test_a_third_report_is_its_own_part_and_a_consensus_tail_joins_none():
     assert [c.outlet for c in found] == ["TechCrunch"] * 3
     assert {"committed", "gain"} <= set(found[2].words)
     assert not {"third", "consensus", "misuse", "among"} & set(found[2].words)
+
+
+def test_a_part_naming_a_review_quotes_the_article_headlined_as_one():
+    news = document(
+        "Valve announced the Steam Deck OLED with a brighter screen and a bigger battery.",
+        "Engadget",
+        "n1",
+        title="The Steam Deck OLED arrives November 16 with an improved screen",
+        similarity=0.7,
+    )
+    review = document(
+        "The Steam Deck OLED features tangible, clever improvements to the screen.",
+        "Engadget",
+        "r1",
+        title="Steam Deck OLED review: It's just better",
+        similarity=0.5,
+    )
+    polygon = document(
+        "Valve has been improving the Steam Deck hardware through updates.", "Polygon", "p1"
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Was the Polygon report on the Steam Deck improvements consistent with the Engadget "
+        "review of the Steam Deck OLED screen?",
+        [news, review, polygon],
+    )
+    engadget = [c for c in answer.citations if c.outlet == "Engadget"]
+    assert [c.title for c in engadget] == ["Steam Deck OLED review: It's just better"]
