@@ -14,11 +14,12 @@ meaning to the part (``semantic.with_meaning``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .claims import Claim
-from .lexical import tokenize
+from .lexical import STOPWORDS, tokenize
 
 # Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
 POINT_KEPT = 0.6  # share of the best quote's match a rival must keep
@@ -66,6 +67,27 @@ def point_share(claim: Claim, words: frozenset[str], rarity: dict[str, float]) -
     return sum(rarity.get(t, 1.0) for t in point & words) / total if total else 0.0
 
 
+def _people(claim: Claim) -> list[tuple[str, str]]:
+    """(first name, surname) of each person the part names in two or three capitalised words."""
+    names = [w.split() for w in claim.words if 2 <= len(w.split()) <= 3]
+    return [(n[0], n[-1]) for n in names if all(part[:1].isupper() for part in n)]
+
+
+def _by_shared_surname(claim: Claim, candidate, sentences: list) -> bool:
+    """Whether ``candidate`` names a person of the part by surname alone where the article
+    names another of that surname ("Shiffrin has long been a dominant force" is Mikaela, not
+    the Jeff Shiffrin the part asks about)."""
+    for first, surname in _people(claim):
+        if set(tokenize(first)) <= candidate.words or not set(tokenize(surname)) <= candidate.words:
+            continue
+        # a first name inside a sentence ("daughter, Mikaela Shiffrin"), not its opening word
+        pattern = re.compile(rf"(?<=[a-z,;:] )([A-Z][\w'’-]*) {re.escape(surname)}\b")
+        found = {m for s in sentences for m in pattern.findall(s.text)}
+        if {m for m in found if m.lower() not in STOPWORDS} - {first}:  # not "The Rangers"
+            return True
+    return False
+
+
 def rivals(
     claim: Claim,
     chosen: tuple[float, Any],
@@ -94,6 +116,7 @@ def rivals(
         and names & c.words
         and m >= POINT_KEPT * best_match
         and point_share(claim, c.words, rarity) >= bar
+        and not _by_shared_surname(claim, c, [s for s in candidates if s.key[0] == best.key[0]])
     ]
     kept = point & best.words  # ties: the one keeping more of what the best says of the point
     found.sort(

@@ -36,7 +36,8 @@ def _claim() -> Claim:
 
 
 def _sentence(start: int, text: str):
-    return SimpleNamespace(key=("a1", start, start + len(text)), words=frozenset(tokenize(text)))
+    key = ("a1", start, start + len(text))
+    return SimpleNamespace(key=key, words=frozenset(tokenize(text)), text=text)
 
 
 def test_a_part_s_point_is_what_it_says_of_whom_it_names():
@@ -103,3 +104,17 @@ def test_of_rivals_as_near_the_point_the_one_keeping_the_best_s_point_words_come
     pool = [best, other_game, kills, *filler]
     found = rivals(claim, scored[0], scored, pool, lambda item: -item[1].key[1])  # game first
     assert [c for _, c in found] == [kills, other_game]
+
+
+def test_a_surname_the_article_shares_between_two_people_does_not_make_a_rival():
+    text = "Jeff Shiffrin's skiing habits"
+    words = ("Jeff Shiffrin", "skiing", "habits")
+    claim = Claim(text, None, frozenset(tokenize(text)), words, "", frozenset(tokenize(words[0])))
+    best = _sentence(0, "The passion of Jeff and Eileen shows in their daughter, Mikaela Shiffrin.")
+    mikaela = _sentence(100, "In Alpine skiing, Shiffrin has long been a dominant force.")
+    scored = [(0.6, best), (0.5, mikaela)]
+    assert rivals(claim, scored[0], scored, [best, mikaela], lambda item: 0.0) == ()
+    # no other Shiffrin in the article: the surname is Jeff's
+    alone = SimpleNamespace(key=best.key, words=best.words, text="The passion of Jeff shows.")
+    found = rivals(claim, scored[0], scored, [alone, mikaela], lambda item: 0.0)
+    assert [c for _, c in found] == [mikaela]
