@@ -365,10 +365,10 @@ class ExtractiveAnswerer:
                 pool = [c for c in pool if c.outlet in allowed_here]
                 needs.append(Need(len(supports), claim, pool, used, support.best))
             supports.append(support)
-        if needs and self.embeddings is not None:  # said in other words: found by meaning
-            vectors = SentenceVectors(self.embeddings)
+        vectors = SentenceVectors(self.embeddings) if self.embeddings is not None else None
+        if vectors is not None:  # said in other words, or nearer the point: found by meaning
             meant = by_meaning(needs, vectors, weights, self.config.meaning_match)
-            supports = with_meaning(supports, meant)
+            supports = with_meaning(supports, meant, vectors)
         chosen: list[_Candidate] = []
         for index, support in enumerate(supports):
             if support.best is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -157,9 +157,37 @@ def _published(candidate) -> str:
     return str(candidate.document.metadata.get("published") or "")
 
 
-def with_meaning(supports: list[Support], found: dict[int, Support]) -> list[Support]:
-    """``supports`` with the parts found by meaning filled in or replaced."""
-    return [found.get(i, s) for i, s in enumerate(supports)]
+def with_meaning(
+    supports: list[Support], found: dict[int, Support], vectors: SentenceVectors | None = None
+) -> list[Support]:
+    """``supports`` with the parts found by meaning filled in or replaced, and (given
+    ``vectors``) a best quote that misses its part's point replaced by the first sentence of
+    its article nearer the point (``Support.nearer``) that is at least as close in meaning to
+    the part: "willingness to defeat Benavidez" is, for Andrade's skills to defeat him; "Taylor
+    was beginning to experiment with vocal styles" (the stem of "experiences") is not, for the
+    control Taylor Swift has over her experiences."""
+    supports = [found.get(i, s) for i, s in enumerate(supports)]
+    missing = [i for i, s in enumerate(supports) if s.nearer and i not in found]
+    if vectors is None or not missing:
+        return supports
+    items = [(("part", i), part_text(supports[i].claim)) for i in missing]
+    items += [(c.key, c.text) for i in missing for c in _sentences(supports[i])]
+    embedded = vectors.embed(list(dict(items).items()))  # every part's in one call
+    for i in missing:
+        supports[i] = _nearer_point(supports[i], embedded, embedded[("part", i)])
+    return supports
+
+
+def _sentences(support: Support) -> list:
+    return [support.best] + [c for _, c in support.nearer]
+
+
+def _nearer_point(support: Support, embedded: dict, part: np.ndarray) -> Support:
+    bar = float(embedded[support.best.key] @ part)
+    for lexical, candidate in support.nearer:
+        if float(embedded[candidate.key] @ part) >= bar:
+            return replace(support, best=candidate, match=lexical, nearer=())
+    return support
 
 
 __all__ = ["MEANING_MATCH", "WEAK", "Need", "SentenceVectors", "by_meaning", "with_meaning"]

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .aspect import FRAMING_WORDS as _FRAMING_SHOWN
+from .aspect import rivals
 from .claims import Claim, asks_order, on_day
 from .lexical import tokenize
 from .order_verdict import order_answer, order_asked, published_at, stamp_label
@@ -25,15 +27,6 @@ COMPLETE = 0.5  # a part's best quote with this share of its key terms answers i
 COMPLEMENT_GAIN = 0.4  # ...else a second sentence adding this share of them is quoted
 MOST_WORDS = 6  # key words shown per part
 PART_COVERED = 0.5  # each of two or more parts matched this well: the articles cover it
-# words of how a question frames a claim ("Does X claim…", "credits…", "simply reports"): kept
-# for matching, but a reader is not told an article "does not mention claims"
-_FRAMING_SHOWN = frozenset(
-    tokenize(
-        "claim claims claimed attribute attributes attributed credit credits credited state "
-        "states stated perceive perceived simply within terms seen specific specifically "
-        "suggesting indicating emphasizing emphasising noting noted"
-    )
-)
 NAME_WEIGHT = 2.0  # weight of a name's terms against the part's other key terms
 MATCH_WEIGHT = 0.6  # of the sentence's match, against its passage's similarity, for the best
 ARTICLE_WEIGHT = 0.3  # of the share of the part's key terms its article's passages hold
@@ -51,6 +44,8 @@ class Support:
     best: Any = None  # an extractive ``_Candidate``
     match: float = 0.0
     meaning: float = 0.0  # the best's embedding similarity to the part, when found by meaning
+    # (match, sentence) of the best's article nearer the part's point (``aspect.rivals``)
+    nearer: tuple = ()
 
 
 def match(claim: Claim, words: frozenset[str], weights: dict[str, float]) -> float:
@@ -116,7 +111,9 @@ def support_for(
         )
 
     best_match, best = max(scored, key=key)
-    return Support(claim, best, best_match)
+    return Support(
+        claim, best, best_match, nearer=rivals(claim, (best_match, best), scored, candidates, key)
+    )
 
 
 # what a headline calls its article ("Steam Deck OLED review: …", "… live score, updates")
