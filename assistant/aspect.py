@@ -30,7 +30,7 @@ FRAMING_WORDS = frozenset(
     tokenize(
         "claim claims claimed attribute attributes attributed credit credits credited state "
         "states stated perceive perceived simply within terms seen specific specifically "
-        "suggesting indicating emphasizing emphasising noting noted"
+        "suggesting indicating emphasizing emphasising noting noted fail fails failed"
     )
 )
 _JOINING_NAMES = frozenset(tokenize("vs v"))  # "Vikings vs. Broncos": part of the names

@@ -4,8 +4,9 @@ articles' publication times, so it is metadata, never a guess.
 Only a question whose own verb asks the order gets one ("Did Polygon recommend … after The
 Verge suggested …?", "Was … reported … before or after …?"). A question that only dates its
 reports ("After the Polygon report …, was the reporting consistent?", "… published before
-December 5") asks something else, and a negated one ("Did Engadget fail to report … before
-…") is left to the reader: its yes would be a no about the order.
+December 5") asks something else. "Did Engadget fail to report … before …?" is answered the
+other way round (it did not fail when its report came first); other negations are left to
+the reader.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _EVENT = re.compile(
 _DATE_AFTER = re.compile(
     r"^(?:the\s+)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|the (?:start|end)\b)", re.I
 )
+_FAILED = re.compile(r"\bfail(?:s|ed)? to\b", re.I)
 _NEGATED = re.compile(r"\b(?:fail\w*|not|never|n't|without)\b", re.I)
 # "Was there inconsistency … after the report …": the question asks of the reports' content
 _OF_CONTENT = re.compile(
@@ -42,7 +44,8 @@ class OrderAsked:
     where its order word stands in the question."""
 
     word: str
-    at: int = 0  # "before", "after" or "either"
+    at: int = 0
+    failed: bool = False  # "Did X fail to report … before …?": the answer is the other way  # "before", "after" or "either"
 
 
 def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
@@ -51,7 +54,10 @@ def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
     if not found:
         return None
     first, second = found.group("first"), found.group("second")
-    if _NEGATED.search(first) or _OF_CONTENT.search(first) or _DATE_AFTER.match(second.strip()):
+    failed = bool(_FAILED.search(first)) and not _NEGATED.search(_FAILED.sub("", first))
+    if (_NEGATED.search(first) and not failed) or _OF_CONTENT.search(first):
+        return None
+    if _DATE_AFTER.match(second.strip()):
         return None
     # the other event follows the order word in its clause ("after The Verge suggested…"),
     # not a moment ("after a minor injury, while the CBSSports.com article…")
@@ -59,7 +65,7 @@ def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
     if not (_EVENT.search(first) and _names_event(clause, outlets)):
         return None
     word = found.group("word").lower()
-    return OrderAsked("either" if " or " in word else word, found.start("word"))
+    return OrderAsked("either" if " or " in word else word, found.start("word"), failed)
 
 
 def _names_event(text: str, outlets: list[str]) -> bool:
@@ -89,7 +95,8 @@ def order_answer(asked: OrderAsked, first: str, second: str) -> str | None:
     earlier = one < two
     if asked.word == "either":
         return "Before" if earlier else "After"
-    return "Yes" if earlier == (asked.word == "before") else "No"
+    as_asked = earlier == (asked.word == "before")
+    return "Yes" if as_asked != asked.failed else "No"
 
 
 def stamp_label(value: str, with_time: bool) -> str:

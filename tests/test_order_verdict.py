@@ -40,8 +40,8 @@ def test_a_question_whose_verb_asks_the_order_is_read(question, word):
         "Has the focus remained consistent in the reports after the article on insomnia?",
         # a date, not another report
         "Did TechCrunch report on the trial before October 2, 2023?",
-        # negated: a yes would be a no about the order
-        "Did Engadget fail to report a discount before The Verge reported one?",
+        # negated otherwise than "fail to": left to the reader
+        "Did Engadget not report a discount before The Verge reported one?",
         # no report on the first side
         "Was the policy on price matching inconsistent according to The Verge before Polygon "
         "reported on it?",
@@ -82,3 +82,15 @@ def test_a_moment_after_the_order_word_is_no_second_report():
         )
         is None
     )
+
+
+def test_fail_to_report_before_is_answered_the_other_way_round():
+    asked = order_asked(
+        "Did Engadget fail to report a discount on the MacBook Air before The Verge reported a "
+        "discount on Samsung Galaxy Buds 2?",
+        OUTLETS,
+    )
+    assert asked is not None and asked.failed and asked.word == "before"
+    # Engadget's report came first: it did not fail to report before
+    assert order_answer(asked, "2023-10-12T10:00:00", "2023-12-07T10:00:00") == "No"
+    assert order_answer(asked, "2023-12-08T10:00:00", "2023-12-07T10:00:00") == "Yes"
