@@ -45,7 +45,7 @@ class OrderAsked:
 
     word: str
     at: int = 0
-    failed: bool = False  # "Did X fail to report … before …?": the answer is the other way  # "before", "after" or "either"
+    failed: bool = False  # "Did X fail to report … before …?": the answer is the other way
 
 
 def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
