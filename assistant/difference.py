@@ -313,18 +313,19 @@ def _wording_in_context(
 
 
 def _leaves_out(writer: _Writer, comparison: Comparison, reporter: str, others) -> list[str]:
-    """First line: the reporter's most central own claim; then its other own claims."""
+    """First line: how many claims only the reporter makes; then the most central of them."""
     claims = central_claims(comparison, reporter)
     names = ", ".join(o for o in others) or "the other outlets"
     if not claims:
         return [writer.line(f"Every claim {reporter} makes on this is also reported by {names}.")]
-    blocks = [writer.line(f"Only {reporter} reports: {writer.quote(claims[0])}")]
-    lines = [f"Also in {reporter} and not in {names}:"]
-    lines.extend(writer.line(f"- {writer.quote(c)}") for c in claims[1:MAX_LEFT_OUT])
+    # the answer in the assistant's own words first: how much is the reporter's alone
+    count = "one claim" if len(claims) == 1 else f"{len(claims)} claims"
+    central = "" if len(claims) == 1 else ", the most central first"
+    verb = "does" if len(list(others)) == 1 else "do"
+    lines = [f"{reporter} reports {count} that {names} {verb} not{central}:"]
+    lines.extend(writer.line(f"- {writer.quote(c)}") for c in claims[:MAX_LEFT_OUT])
     lines.extend(_more(len(claims) - MAX_LEFT_OUT, f"{reporter}-only claims"))
-    if len(lines) > 1:
-        blocks.append("\n".join(lines))
-    return blocks
+    return ["\n".join(lines)]
 
 
 def _only(writer: _Writer, comparison: Comparison, outlet: str, led: set[int]) -> list[str]:

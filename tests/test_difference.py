@@ -162,9 +162,9 @@ def test_leaves_out_lists_the_reporters_own_claims_most_central_first():
     parsed = parse_difference("What does Alpha report that Beta leaves out?", ["Alpha", "Beta"])
     answer = answer_from_comparison("q", parsed, _comparison())
     _check_markers(answer)
-    assert answer.text.splitlines()[0].startswith(
-        "Only Alpha reports: “Only A reports the missiles"
-    )
+    lines = answer.text.splitlines()
+    assert lines[0] == "Alpha reports 4 claims that Beta does not, the most central first:"
+    assert lines[1].startswith("- “Only A reports the missiles")
     assert {c.outlet for c in answer.citations} == {"Alpha"}
     assert "Both say" not in answer.text and "Only B" not in answer.text
     assert "and 1 more Alpha-only claim; see `assistant compare`" in answer.text
@@ -215,7 +215,10 @@ def test_leaves_out_question_lists_only_tass_only_claims(seed_reader):
     )
     tass_only = {c.quote for c in comparison.unique["TASS"]}
     shared = {c.quote for row in comparison.shared for c in row.claims}
-    assert answer.text.startswith("Only TASS reports: “")
+    first, claims = answer.text.split("\n", 1)
+    opening = r"TASS reports \d+ claims that fakty\.com\.ua does not, the most central first:"
+    assert re.fullmatch(opening, first)
+    assert claims.startswith("- “")
     assert answer.citations and all(c.outlet == "TASS" for c in answer.citations)
     assert all(c.quote in tass_only and c.quote not in shared for c in answer.citations)
     assert "see `assistant compare`" in answer.text  # the rest is counted, not listed
