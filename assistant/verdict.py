@@ -1,8 +1,10 @@
 """Support per claim (issue 12): the one sentence that best speaks to each part of a question,
 the note for a part nothing speaks to, and the per-part verdict of a yes/no question.
 
-A verdict says which of a part's key words its best quote contains and which it lacks, and,
-for a before/after question, each event's article date: it never says yes or no, and it
+A verdict opens with what the answer holds ("Both reports are quoted below; whether they
+agree is left to the reader."), then says which of a part's key words its best quote
+contains and any name it lacks, and, for a before/after question, each event's article date.
+It says yes or no only where the articles' dates decide it (:mod:`order_verdict`), and it
 never says a part is "reported" when its quote may say the opposite.
 """
 
