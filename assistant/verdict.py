@@ -384,9 +384,9 @@ _ORDER_OPENING = re.compile(r"^\W*(?:before|after)\b", re.I)
 
 
 def _answered_order(question: str, supports: list[Support], numbers: dict, outlets) -> str:
-    """ "Yes: the Sporting News report (2023-09-30) [2] comes before The Roar report
-    (2023-12-23) [1]." when the question asks whether one report came before the other and
-    each event has its quote; "" else."""
+    """ "Yes, by the articles' dates: the Sporting News report (2023-09-30) [2] comes before
+    The Roar report (2023-12-23) [1]." when the question asks whether one report came before
+    the other and each event has its quote; "" else."""
     asked = order_asked(question, outlets)
     events = _events(question, asked, supports, numbers) if asked else None
     if asked is None or events is None:
