@@ -363,21 +363,33 @@ _JUDGED = re.compile(
 
 def _found_line(question: str, supports: list[Support]) -> str:
     """What the answer holds, said first: "Both reports are quoted below; whether they
-    agree is left to the reader." or "Only 1 of 2 parts is quoted; nothing matches the
-    rest." A question of one part has its line alone."""
+    agree is left to the reader." or "Only the TASS part is quoted." A question of one part
+    has its line alone."""
     found = sum(s.best is not None for s in supports)
     if len(supports) < 2 or not found:
         return ""
     # one part asked of every outlet quoted ("Do both outlets say …?") has a line per outlet
     parts = "outlets" if len({s.claim.text for s in supports}) == 1 else "parts"
     if found < len(supports):
-        verb = "is" if found == 1 else "are"
-        return f"Only {found} of {len(supports)} {parts} {verb} quoted; nothing matches the rest."
+        return _partly_found(supports, parts)
     both = "Both" if found == 2 else f"All {found}"
     if _JUDGED.search(question):
         return f"{both} reports are quoted below; whether they agree is left to the reader."
     left = "whether they bear out what the question says is left to the reader"
     return f"{both} {parts} are quoted below; {left}."
+
+
+def _partly_found(supports: list[Support], parts: str) -> str:
+    """ "Only the TASS part is quoted." when each part names its own outlet, else "Only 1 of
+    2 parts is quoted."; the part lines then say what nothing matches."""
+    outlets = [s.claim.outlet for s in supports]
+    if all(outlets) and len(set(outlets)) == len(outlets):
+        quoted = [_the(s.claim.outlet or "") for s in supports if s.best is not None]
+        noun = "part is" if len(quoted) == 1 else "parts are"
+        return f"Only {' and '.join(quoted)} {noun} quoted."
+    found = sum(s.best is not None for s in supports)
+    verb = "is" if found == 1 else "are"
+    return f"Only {found} of {len(supports)} {parts} {verb} quoted."
 
 
 _ORDER_OPENING = re.compile(r"^\W*(?:before|after)\b", re.I)
