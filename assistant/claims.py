@@ -55,6 +55,12 @@ _DIFFERENCE_TAIL = re.compile(
     r"consistency|contrast)\b",
     re.I,
 )
+# the words of a question that compares what reports say ("consistent", "a change", "differ"),
+# for a regular expression
+COMPARING = (
+    r"consisten\w*|inconsisten\w*|chang\w*|align\w*|differ\w*|shift\w*|discrepan\w*|"
+    r"similar\w*"
+)
 # "… before 'Essentially Sports' mentioned …", "did X come after Y", "earlier than": the
 # question orders two reports (not "needs to improve before their game", "possible after
 # Kherson is retaken").

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .claims import COMPARING
+from .outlets import outlets_named_in
+
 _ASKED = re.compile(
     r"^\s*(?:did|was|were)\b(?P<first>.+?)\s(?P<word>before or after|"
     r"after or before|before|after)\s(?P<second>.+)$",
@@ -31,11 +34,7 @@ _DATE_AFTER = re.compile(
 _FAILED = re.compile(r"\bfail(?:s|ed)? to\b", re.I)
 _NEGATED = re.compile(r"\b(?:fail\w*|not|never|n't|without)\b", re.I)
 # "Was there inconsistency … after the report …": the question asks of the reports' content
-_OF_CONTENT = re.compile(
-    r"\b(?:consisten\w*|inconsisten\w*|chang\w*|remain\w*|align\w*|differ\w*|shift\w*|"
-    r"discrepan\w*|portray\w*|similar\w*|there)\b",
-    re.I,
-)
+_OF_CONTENT = re.compile(rf"\b(?:{COMPARING}|remain\w*|portray\w*|there)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,7 @@ def order_asked(question: str, outlets: list[str]) -> OrderAsked | None:
 
 
 def _names_event(text: str, outlets: list[str]) -> bool:
-    lowered = text.lower()
-    return bool(_EVENT.search(text)) or any(o.lower() in lowered for o in outlets)
+    return bool(_EVENT.search(text) or outlets_named_in(text, outlets))
 
 
 def published_at(value: str) -> datetime | None:

@@ -16,9 +16,10 @@ from typing import Any
 
 from .aspect import FRAMING_WORDS as _FRAMING_SHOWN
 from .aspect import rivals
-from .claims import Claim, asks_order, on_day
+from .claims import COMPARING, Claim, asks_order, on_day
 from .lexical import tokenize
 from .order_verdict import order_answer, order_asked, published_at, stamp_label
+from .outlets import outlets_named_in
 
 # Calibrated on MultiHop-RAG dev with benchmarks/answers.py (docs/answers.md).
 MIN_MATCH = 0.3  # share of a part's key terms (idf-weighted) a sentence must hold to be quoted
@@ -326,11 +327,16 @@ def _order_line(supports: list[Support], numbers: dict) -> str:
         return ""
     dated.sort(key=lambda item: item[1])
     first, second = dated[0], dated[-1]
-    label = [f"{_the(s.claim.outlet or s.best.outlet)} report ({day}) [{n}]" for s, day, n in dated]
+    label = [_report_label(s, day, n) for s, day, n in dated]
     if first[1] == second[1]:
         return f"{label[0][0].upper()}{label[0][1:]} and {label[-1]} are of the same day."
     steps = " comes before ".join(label)
     return f"{steps[0].upper()}{steps[1:]}."
+
+
+def _report_label(support: Support, when: str, number) -> str:
+    """ "the Sporting News report (2023-10-02) [1]"."""
+    return f"{_the(support.claim.outlet or support.best.outlet)} report ({when}) [{number}]"
 
 
 def _the(outlet: str) -> str:
@@ -354,11 +360,7 @@ def verdict_lead(question: str, supports: list[Support], numbers: dict, weights)
 
 
 # what only a reader can judge from the quotes: whether two accounts agree
-_JUDGED = re.compile(
-    r"\b(?:consisten\w*|inconsisten\w*|agree\w*|disagree\w*|align\w*|chang\w*|differ\w*|"
-    r"discrepan\w*|contradict\w*|similar\w*|shift\w*)\b",
-    re.I,
-)
+_JUDGED = re.compile(rf"\b(?:{COMPARING}|agree\w*|disagree\w*|contradict\w*)\b", re.I)
 
 
 def _found_line(question: str, supports: list[Support]) -> str:
@@ -371,7 +373,7 @@ def _found_line(question: str, supports: list[Support]) -> str:
     # one part asked of every outlet quoted ("Do both outlets say …?") has a line per outlet
     parts = "outlets" if len({s.claim.text for s in supports}) == 1 else "parts"
     if found < len(supports):
-        return _partly_found(supports, parts)
+        return _partly_found(supports, parts, found)
     both = "Both" if found == 2 else f"All {found}"
     if _JUDGED.search(question):
         return f"{both} reports are quoted below; whether they agree is left to the reader."
@@ -379,7 +381,7 @@ def _found_line(question: str, supports: list[Support]) -> str:
     return f"{both} {parts} are quoted below; {left}."
 
 
-def _partly_found(supports: list[Support], parts: str) -> str:
+def _partly_found(supports: list[Support], parts: str, found: int) -> str:
     """ "Only the TASS part is quoted." when each part names its own outlet, else "Only 1 of
     2 parts is quoted."; the part lines then say what nothing matches."""
     outlets = [s.claim.outlet for s in supports]
@@ -387,7 +389,6 @@ def _partly_found(supports: list[Support], parts: str) -> str:
         quoted = [_the(s.claim.outlet or "") for s in supports if s.best is not None]
         noun = "part is" if len(quoted) == 1 else "parts are"
         return f"Only {' and '.join(quoted)} {noun} quoted."
-    found = sum(s.best is not None for s in supports)
     verb = "is" if found == 1 else "are"
     return f"Only {found} of {len(supports)} {parts} {verb} quoted."
 
@@ -409,8 +410,7 @@ def _answered_order(question: str, supports: list[Support], numbers: dict, outle
         return ""
     same_day = stamps[0][:10] == stamps[1][:10]
     labels = [
-        f"{_the(s.claim.outlet or s.best.outlet)} report ({stamp_label(stamp, same_day)})"
-        f" [{numbers[s.best.key]}]"
+        _report_label(s, stamp_label(stamp, same_day), numbers[s.best.key])
         for s, stamp in zip(events, stamps)
     ]
     if published_at(stamps[1]) < published_at(stamps[0]):  # type: ignore[operator]
@@ -425,15 +425,17 @@ def _events(question: str, asked, supports: list[Support], numbers: dict):
     unless both are quoted, from two articles."""
     pairs = [(a, b) for a, b in zip(supports, supports[1:]) if _ORDER_OPENING.match(b.claim.text)]
     if not pairs:
-        lowered = question.lower()
+        outlets = [s.claim.outlet for s in supports if s.claim.outlet]
+        before = outlets_named_in(question[: asked.at], outlets)
+        after = outlets_named_in(question[asked.at :], outlets)
 
         def side(s: Support) -> int:
-            at = lowered.find((s.claim.outlet or "\0").lower())
-            return -1 if at < 0 else int(at > asked.at)
+            return 0 if s.claim.outlet in before else 1 if s.claim.outlet in after else -1
 
         sides = [[s for s in supports if side(s) == k] for k in (0, 1)]
         pairs = [(sides[0][0], sides[1][0])] if all(len(x) == 1 for x in sides) else []
-    for both in pairs[:1]:
-        quoted = all(s.best is not None and s.best.key in numbers for s in both)
-        return both if quoted and both[0].best.key != both[1].best.key else None
-    return None
+    if not pairs:
+        return None
+    both = pairs[0]
+    quoted = all(s.best is not None and s.best.key in numbers for s in both)
+    return both if quoted and both[0].best.key != both[1].best.key else None

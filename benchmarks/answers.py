@@ -128,6 +128,7 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
     lead = text.split("\n\n", 1)[0]
     gold_titles = {fact["title"] for fact in question["evidence_list"]}
     named = outlets_named_in(question["query"], outlets)
+    verdict = _verdict_word(lead)
     row = {
         "type": question["question_type"],
         "refused": answer.refused,
@@ -142,9 +143,8 @@ def score(question: dict, documents: list, answer, outlets: list[str]) -> dict:
         "all_gold_quoted": gold_titles <= {c.title for c in answer.citations},
         "parts": len(named),
         "parts_addressed": all(name.lower() in text.lower() for name in named),
-        "verdict": _verdict_word(lead),
-        "verdict_right": bool(_verdict_word(lead))
-        and _verdict_word(lead) == question["answer"].strip().lower(),
+        "verdict": verdict,
+        "verdict_right": bool(verdict) and verdict == question["answer"].strip().lower(),
     }
     return row
 
