@@ -167,13 +167,13 @@ def with_meaning(
     was beginning to experiment with vocal styles" (the stem of "experiences") is not, for the
     control Taylor Swift has over her experiences."""
     supports = [found.get(i, s) for i, s in enumerate(supports)]
-    missing = [i for i, s in enumerate(supports) if s.nearer and i not in found]
-    if vectors is None or not missing:
+    rivalled = [i for i, s in enumerate(supports) if s.nearer and i not in found]
+    if vectors is None or not rivalled:
         return supports
-    items = [(("part", i), part_text(supports[i].claim)) for i in missing]
-    items += [(c.key, c.text) for i in missing for c in _sentences(supports[i])]
+    items = [(("part", i), part_text(supports[i].claim)) for i in rivalled]
+    items += [(c.key, c.text) for i in rivalled for c in _sentences(supports[i])]
     embedded = vectors.embed(list(dict(items).items()))  # every part's in one call
-    for i in missing:
+    for i in rivalled:
         supports[i] = _nearer_point(supports[i], embedded, embedded[("part", i)])
     return supports
 
